@@ -1,0 +1,47 @@
+// How the worker engine starts and signals task processes. exec/ implements it
+// with real processes; tests use a fake that records launches.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/status.h"
+
+namespace baton {
+
+struct LaunchSpec {
+  TaskId task;
+  Attempt attempt = 0;
+  std::vector<std::string> argv;  // the command; with a script, the script's arguments
+  std::string script;             // when set: run this text (its #! line, else /bin/sh)
+  std::vector<std::string> env;   // the complete environment, KEY=VALUE
+  std::string cwd;                // working directory (must exist)
+  std::string stdout_path;        // relative paths are relative to cwd
+  std::string stderr_path;        // empty: stderr goes to the stdout file
+  bool append = false;            // else truncate
+};
+
+// How a task process ended, as the reaper saw it.
+struct ProcessExit {
+  int pid = 0;
+  int exit_code = 0;        // valid when signal == 0
+  int signal = 0;           // the signal that killed it, or 0
+  std::uint64_t max_rss_kb = 0;
+  std::uint64_t cpu_ms = 0; // user + system
+};
+
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  // Starts the task in a new session (so its pid is its process group id), with
+  // stdout/stderr in files, and tied to the worker's life. Errors name the cause
+  // ("cannot open output file /x/y: Permission denied").
+  virtual Result<int> launch(const LaunchSpec& spec) = 0;
+  // Sends `sig` to the task's whole process group. A group already gone is fine.
+  virtual void signal_group(int pid, int sig) = 0;
+};
+
+}  // namespace baton
