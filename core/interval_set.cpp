@@ -1,5 +1,6 @@
 #include "core/interval_set.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace baton {
@@ -61,6 +62,20 @@ bool IntervalSet::contains(std::uint64_t v) const {
   auto it = runs_.upper_bound(v);
   if (it == runs_.begin()) return false;
   return std::prev(it)->second >= v;
+}
+
+IntervalSet IntervalSet::intersect(const IntervalSet& other) const {
+  IntervalSet out;
+  auto a = runs_.begin();
+  auto b = other.runs_.begin();
+  while (a != runs_.end() && b != other.runs_.end()) {
+    const std::uint64_t lo = std::max(a->first, b->first);
+    const std::uint64_t hi = std::min(a->second, b->second);
+    if (lo <= hi) out.insert(lo, hi);
+    if (a->second < b->second) ++a;
+    else ++b;
+  }
+  return out;
 }
 
 std::optional<std::uint64_t> IntervalSet::first() const {

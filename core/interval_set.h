@@ -25,6 +25,7 @@ class IntervalSet {
   void insert(const IntervalSet& other);
   void erase(const IntervalSet& other);
   bool contains(std::uint64_t v) const;
+  IntervalSet intersect(const IntervalSet& other) const;
 
   bool empty() const { return runs_.empty(); }
   std::uint64_t size() const { return size_; }

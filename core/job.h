@@ -43,6 +43,13 @@ enum class Reason : std::uint8_t {
 };
 const char* reason_name(Reason r);
 
+// A task inside the broker: its job and its ordinal (see ArraySpec).
+struct TaskKey {
+  JobId job = 0;
+  std::uint64_t ordinal = 0;
+  auto operator<=>(const TaskKey&) const = default;
+};
+
 using WorkerSlot = std::uint32_t;
 constexpr WorkerSlot kNoWorker = UINT32_MAX;
 
@@ -79,7 +86,9 @@ struct Job {
   TimeMs submit_ms = 0;
   ArraySpec array;
   bool is_array = false;
-  Resources need;
+  Resources need;                 // per task
+  std::string queue;              // "default" when the spec names none
+  std::vector<std::pair<std::string, std::string>> constraints;  // LABEL=VALUE
   Dependency dep;
 
   IntervalSet pending;            // ordinals that may be dispatched (gates permitting)
@@ -113,5 +122,9 @@ struct Job {
   TaskIndex index_of(std::uint64_t ordinal) const { return array.index_at(ordinal); }
   std::string task_name(std::uint64_t ordinal) const { return format_task(id, index_of(ordinal), is_array); }
 };
+
+// Jobs by id; ordered, so listings come out in submit order. References to
+// elements stay valid while the element exists.
+using JobTable = std::map<JobId, Job>;
 
 }  // namespace baton

@@ -15,6 +15,18 @@ bool Resources::fits_in(const Resources& a) const {
   return true;
 }
 
+bool Resources::fits_beside(const Resources& used, const Resources& cap) const {
+  if (cpus + used.cpus > cap.cpus || mem_mb + used.mem_mb > cap.mem_mb || gpus + used.gpus > cap.gpus) return false;
+  for (const auto& [name, n] : named) {
+    if (n == 0) continue;
+    auto c = cap.named.find(name);
+    if (c == cap.named.end()) return false;
+    auto u = used.named.find(name);
+    if (n + (u == used.named.end() ? 0 : u->second) > c->second) return false;
+  }
+  return true;
+}
+
 Resources& Resources::operator+=(const Resources& o) {
   cpus += o.cpus;
   mem_mb += o.mem_mb;

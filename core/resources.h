@@ -17,6 +17,8 @@ struct Resources {
   std::map<std::string, std::uint64_t> named;
 
   bool fits_in(const Resources& avail) const;
+  // Would this fit next to `used` within `cap`? Same as fits_in(cap - used), without copies.
+  bool fits_beside(const Resources& used, const Resources& cap) const;
   Resources& operator+=(const Resources& o);
   Resources& operator-=(const Resources& o);  // REQUIRES: o fits in *this
   bool operator==(const Resources&) const = default;

@@ -1,0 +1,44 @@
+// Tunables of the broker's engine and scheduler, as plain values. cmd/ fills
+// them from the TOML file, environment and flags; tests set them directly.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/clock.h"
+
+namespace baton {
+
+enum class OrderPolicy { Priority, Fifo, Sjf, Fairshare };
+enum class PlacementPolicy { LeastLoaded, RoundRobin, Weighted, Pack };
+
+const char* order_policy_name(OrderPolicy p);
+const char* placement_policy_name(PlacementPolicy p);
+bool parse_order_policy(const std::string& s, OrderPolicy& out);
+bool parse_placement_policy(const std::string& s, PlacementPolicy& out);
+
+struct SchedulerConfig {
+  OrderPolicy order = OrderPolicy::Priority;
+  PlacementPolicy placement = PlacementPolicy::LeastLoaded;
+  bool backfill = true;
+  std::uint32_t backfill_depth = 100;      // jobs a pass may look past a blocked one (bf_max_job_test)
+  std::int64_t age_weight = 1;             // priority points gained per hour of waiting
+  TimeMs fairshare_half_life = 7 * kDay;
+  std::int64_t fairshare_default_charge_s = 300;  // provisional charge for a task without -t
+  std::uint32_t user_limit = 0;            // running tasks per user, 0: none
+  std::map<std::string, std::uint32_t> queue_limits;  // running tasks per queue
+};
+
+struct BrokerConfig {
+  SchedulerConfig scheduler;
+  TimeMs heartbeat_ms = 1000;
+  std::uint32_t liveness = 5;              // silent intervals before a worker is lost
+  std::uint32_t crash_limit = 5;           // worker losses a task survives
+  std::uint64_t max_array_size = 1000000;
+  bool kill_on_invalid_dep = false;
+  std::uint32_t owner_uid = 0;             // may set -p/--priority and negative --nice
+  std::string broker_id;                   // this incarnation, for logs and Pong
+};
+
+}  // namespace baton

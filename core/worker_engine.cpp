@@ -1,0 +1,288 @@
+#include "core/worker_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <csignal>
+
+#include "core/ids.h"
+#include "core/output_pattern.h"
+
+namespace baton {
+
+WorkerEngine::WorkerEngine(WorkerConfig cfg, Launcher& launcher, Outbox& out, TimeMs now)
+    : cfg_(std::move(cfg)), launcher_(launcher), out_(out), last_heard_(now), next_heartbeat_(now) {}
+
+void WorkerEngine::send(pb::Envelope msg) { out_.send(Channel::Worker, {}, std::move(msg)); }
+
+void WorkerEngine::on_connected(TimeMs now) {
+  registered_ = false;
+  last_heard_ = now;
+  pb::Envelope env;
+  pb::Register* r = env.mutable_register_();
+  r->set_name(cfg_.name);
+  r->set_host(cfg_.host);
+  cfg_.capacity.to_proto(r->mutable_capacity());
+  for (const auto& q : cfg_.queues) r->add_queues(q);
+  for (const auto& [k, v] : cfg_.labels) (*r->mutable_labels())[k] = v;
+  r->set_weight(cfg_.weight);
+  for (auto g : cfg_.gpu_ids) r->add_gpu_ids(g);
+  for (const auto& [key, t] : tasks_) {
+    if (t.handed_back) continue;
+    pb::RunningTask* rt = r->add_running();
+    *rt->mutable_task() = t.ref;
+    rt->set_start_ms(t.start_ms);
+  }
+  for (const auto& res : unacked_) *r->add_unacked() = res;
+  r->set_draining(draining_);
+  r->set_version(BATON_VERSION_STRING);
+  send(std::move(env));
+  next_heartbeat_ = now + cfg_.heartbeat_ms;
+}
+
+bool WorkerEngine::broker_lost(TimeMs now) const {
+  return now - last_heard_ > static_cast<TimeMs>(cfg_.liveness) * cfg_.heartbeat_ms;
+}
+
+void WorkerEngine::on_message(const pb::Envelope& msg, TimeMs now) {
+  last_heard_ = now;
+  switch (msg.body_case()) {
+    case pb::Envelope::kRegistered:
+      if (!registered_) spdlog::info("registered with broker {}", msg.registered().broker_id());
+      registered_ = true;
+      next_resend_ = now + 2 * cfg_.heartbeat_ms;
+      break;
+    case pb::Envelope::kHeartbeat: break;
+    case pb::Envelope::kAssign:
+      for (const auto& a : msg.assign().tasks()) start(a, now);
+      break;
+    case pb::Envelope::kFinishedAck:
+      for (const auto& t : msg.finished_ack().tasks()) {
+        std::erase_if(unacked_, [&](const pb::TaskResult& r) {
+          return r.task().job() == t.job() && r.task().index() == t.index() && r.task().attempt() == t.attempt();
+        });
+      }
+      break;
+    case pb::Envelope::kKill: {
+      const pb::Kill& k = msg.kill();
+      auto it = tasks_.find({k.task().job(), k.task().index()});
+      if (it == tasks_.end() || it->second.ref.attempt() != k.task().attempt()) break;
+      if (k.terminate()) {
+        it->second.cancelled = true;
+        terminate(it->second, now);
+      } else if (k.signal() > 0) {
+        launcher_.signal_group(it->second.pid, k.signal());
+      }
+      break;
+    }
+    case pb::Envelope::kDisconnect:
+      spdlog::info("broker asked to register again: {}", msg.disconnect().reason());
+      on_connected(now);
+      break;
+    default:
+      spdlog::warn("unexpected message from the broker ignored");
+  }
+}
+
+LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a) const {
+  const pb::JobSpec& s = a.spec();
+  LaunchSpec l;
+  l.task = TaskId{a.task().job(), a.task().index()};
+  l.attempt = a.task().attempt();
+  l.argv.assign(s.argv().begin(), s.argv().end());
+  l.script = s.script();
+  l.cwd = !s.cwd().empty() ? s.cwd() : !s.submit_dir().empty() ? s.submit_dir() : "/";
+  l.append = s.open_append();
+
+  std::map<std::string, std::string> env;
+  for (const std::string& kv : s.env()) {
+    auto eq = kv.find('=');
+    if (eq != std::string::npos && eq > 0) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  env.try_emplace("PATH", "/usr/local/bin:/usr/bin:/bin");
+  const std::string id = format_task(a.task().job(), a.task().index(), a.is_array());
+  env["BATON_JOB_ID"] = std::to_string(a.task().job());
+  env["BATON_TASK_ID"] = id;
+  env["BATON_JOB_NAME"] = s.name();
+  env["BATON_ATTEMPT"] = std::to_string(a.task().attempt());
+  env["BATON_CPUS"] = std::to_string(std::max<std::uint32_t>(1, s.resources().cpus()));
+  env["BATON_WORKER"] = cfg_.name;
+  env["BATON_SUBMIT_DIR"] = s.submit_dir();
+  if (a.is_array()) {
+    env["BATON_ARRAY_JOB_ID"] = std::to_string(a.task().job());
+    env["BATON_ARRAY_TASK_ID"] = std::to_string(a.task().index());
+    env["BATON_ARRAY_TASK_COUNT"] = std::to_string(a.array_count());
+    env["BATON_ARRAY_TASK_MIN"] = std::to_string(a.array_min());
+    env["BATON_ARRAY_TASK_MAX"] = std::to_string(a.array_max());
+  }
+  if (!cfg_.gpu_ids.empty() || a.gpus_size() > 0) {
+    std::string gpus;
+    for (auto g : a.gpus()) gpus += (gpus.empty() ? "" : ",") + std::to_string(g);
+    env["CUDA_VISIBLE_DEVICES"] = gpus;  // empty hides the host's GPUs from tasks that asked for none
+  }
+  for (auto& [k, v] : env) l.env.push_back(k + "=" + v);
+
+  PatternValues pv{a.task().job(), a.task().index(), a.is_array(), s.name(), s.user(), cfg_.host};
+  l.stdout_path = expand_pattern(s.stdout_pattern().empty() ? default_output_pattern(a.is_array()) : s.stdout_pattern(), pv);
+  if (!s.stderr_pattern().empty()) l.stderr_path = expand_pattern(s.stderr_pattern(), pv);
+  return l;
+}
+
+void WorkerEngine::start(const pb::Assignment& a, TimeMs now) {
+  const Key key{a.task().job(), a.task().index()};
+  auto existing = tasks_.find(key);
+  if (existing != tasks_.end()) {
+    if (existing->second.ref.attempt() >= a.task().attempt()) return;  // duplicate delivery
+    // A newer attempt of a task we still run: the old one is stale.
+    existing->second.handed_back = true;
+    terminate(existing->second, now);
+  }
+  pb::TaskResult r;
+  *r.mutable_task() = a.task();
+  if (draining_) {
+    r.set_outcome(pb::HANDED_BACK);
+    r.set_error("worker is draining");
+    report(std::move(r));
+    return;
+  }
+  auto pid = launcher_.launch(launch_spec(a));
+  if (!pid) {
+    spdlog::warn("task {}: {}", format_task(a.task().job(), a.task().index(), a.is_array()), pid.error());
+    r.set_outcome(pb::LAUNCH_FAILED);
+    r.set_exit_code(127);
+    r.set_error(pid.error());
+    r.set_start_ms(now);
+    r.set_end_ms(now);
+    report(std::move(r));
+    return;
+  }
+  Task t;
+  t.ref = a.task();
+  t.pid = *pid;
+  t.start_ms = now;
+  const std::int64_t limit = a.spec().time_limit_s();
+  if (limit > 0) t.limit_at = now + limit * kSecond;
+  if (a.spec().warn_signal() > 0) {
+    t.warn_signal = a.spec().warn_signal();
+    t.warn_at = limit > 0 ? t.limit_at - a.spec().warn_before_s() * kSecond : kNever;
+  }
+  by_pid_[t.pid] = key;
+  tasks_[key] = t;
+  pb::Envelope env;
+  *env.mutable_started()->mutable_task() = a.task();
+  env.mutable_started()->set_start_ms(now);
+  send(std::move(env));
+}
+
+void WorkerEngine::terminate(Task& t, TimeMs now) {
+  if (t.kill_at != kNever) return;  // already terminating
+  launcher_.signal_group(t.pid, SIGTERM);
+  t.kill_at = now + cfg_.kill_grace_ms;
+}
+
+void WorkerEngine::report(pb::TaskResult r) {
+  unacked_.push_back(r);
+  pb::Envelope env;
+  *env.mutable_finished()->mutable_result() = std::move(r);
+  send(std::move(env));
+}
+
+void WorkerEngine::on_exit(const ProcessExit& e, TimeMs now) {
+  auto p = by_pid_.find(e.pid);
+  if (p == by_pid_.end()) return;
+  auto it = tasks_.find(p->second);
+  by_pid_.erase(p);
+  // A replaced (stale) attempt's process ends unreported: its task moved on.
+  if (it == tasks_.end() || it->second.pid != e.pid) return;
+  const Task& t = it->second;
+  pb::TaskResult r;
+  *r.mutable_task() = t.ref;
+  r.set_outcome(t.handed_back ? pb::HANDED_BACK
+                : t.cancelled ? pb::KILLED_CANCEL
+                : t.timed_out ? pb::TIMED_OUT
+                              : pb::EXITED);
+  r.set_exit_code(e.exit_code);
+  r.set_signal(e.signal);
+  r.set_start_ms(t.start_ms);
+  r.set_end_ms(now);
+  r.set_max_rss_kb(e.max_rss_kb);
+  r.set_cpu_ms(e.cpu_ms);
+  tasks_.erase(it);
+  report(std::move(r));
+}
+
+void WorkerEngine::hand_back_all(TimeMs now) {
+  for (auto& [key, t] : tasks_) {
+    if (t.handed_back) continue;
+    t.handed_back = true;
+    terminate(t, now);
+  }
+}
+
+void WorkerEngine::on_tick(TimeMs now) {
+  for (auto& [key, t] : tasks_) {
+    if (t.warn_at <= now) {
+      launcher_.signal_group(t.pid, t.warn_signal);
+      t.warn_at = kNever;
+    }
+    if (t.limit_at <= now && !t.timed_out) {
+      t.timed_out = true;
+      t.limit_at = kNever;
+      terminate(t, now);
+    }
+    if (t.kill_at <= now) {
+      launcher_.signal_group(t.pid, SIGKILL);
+      t.kill_at = kNever - 1;  // sent; wait for the exit
+    }
+  }
+  if (draining_ && now >= drain_deadline_) hand_back_all(now);
+  if (now >= next_heartbeat_) {
+    pb::Envelope env;
+    pb::Heartbeat* hb = env.mutable_heartbeat();
+    for (const auto& [key, t] : tasks_)
+      if (!t.handed_back) *hb->add_running() = t.ref;
+    send(std::move(env));
+    next_heartbeat_ = now + cfg_.heartbeat_ms;
+  }
+  if (registered_ && now >= next_resend_) {
+    // Results not acked after a while are sent again (the broker dedups them).
+    for (const auto& r : unacked_) {
+      pb::Envelope env;
+      *env.mutable_finished()->mutable_result() = r;
+      send(std::move(env));
+    }
+    next_resend_ = now + 2 * cfg_.heartbeat_ms;
+  }
+}
+
+TimeMs WorkerEngine::next_deadline() const {
+  TimeMs t = next_heartbeat_;
+  if (registered_ && !unacked_.empty()) t = std::min(t, next_resend_);
+  for (const auto& [key, task] : tasks_) t = std::min({t, task.warn_at, task.limit_at, task.kill_at});
+  if (draining_) t = std::min(t, drain_deadline_);
+  return t;
+}
+
+void WorkerEngine::drain(TimeMs now) {
+  if (draining_) {
+    spdlog::info("second stop request: handing back {} running task(s) now", tasks_.size());
+    drain_deadline_ = now;
+    hand_back_all(now);
+    return;
+  }
+  draining_ = true;
+  drain_deadline_ = now + cfg_.drain_timeout_ms;
+  spdlog::info("draining: no new tasks; {} running task(s) get {} ms to finish", tasks_.size(), cfg_.drain_timeout_ms);
+  pb::Envelope env;
+  env.mutable_drain()->set_on(true);
+  send(std::move(env));
+}
+
+bool WorkerEngine::done(TimeMs now) const {
+  if (!draining_ || !tasks_.empty()) return false;
+  if (unacked_.empty()) return true;
+  // Results nobody acknowledges: give up after the broker's liveness window.
+  return now >= drain_deadline_ + static_cast<TimeMs>(cfg_.liveness) * cfg_.heartbeat_ms;
+}
+
+}  // namespace baton

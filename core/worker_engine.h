@@ -1,0 +1,100 @@
+// The worker as a state machine: registers with the broker, starts the tasks
+// it is assigned, enforces time limits and cancels, and reports results until
+// the broker acknowledges them. It never touches a socket or a process: the
+// daemon loop feeds it messages, process exits and ticks, and it acts through
+// a Launcher and an Outbox.
+//
+// Results are kept until the broker acks them and are re-sent on
+// re-registration, so a broker restart loses no result.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "baton.pb.h"
+#include "core/clock.h"
+#include "core/launcher.h"
+#include "core/outbox.h"
+#include "core/resources.h"
+
+namespace baton {
+
+struct WorkerConfig {
+  std::string name;
+  std::string host;
+  Resources capacity;
+  std::vector<std::uint32_t> gpu_ids;
+  std::vector<std::string> queues;
+  std::map<std::string, std::string> labels;
+  std::uint32_t weight = 1;
+  TimeMs heartbeat_ms = 1000;
+  std::uint32_t liveness = 5;
+  TimeMs kill_grace_ms = 10 * kSecond;
+  TimeMs drain_timeout_ms = 30 * kSecond;
+};
+
+class WorkerEngine {
+ public:
+  WorkerEngine(WorkerConfig cfg, Launcher& launcher, Outbox& out, TimeMs now);
+  WorkerEngine(const WorkerEngine&) = delete;
+  WorkerEngine& operator=(const WorkerEngine&) = delete;
+
+  // A (new) connection to the broker is up: register, reporting running tasks.
+  void on_connected(TimeMs now);
+  // The broker has been silent for `liveness` heartbeats: reconnect.
+  bool broker_lost(TimeMs now) const;
+
+  void on_message(const pb::Envelope& msg, TimeMs now);
+  void on_exit(const ProcessExit& exit, TimeMs now);
+  void on_tick(TimeMs now);
+  TimeMs next_deadline() const;
+
+  // SIGTERM: start no new tasks; let running ones finish until the drain
+  // timeout, then hand them back. A second call hands back at once.
+  void drain(TimeMs now);
+  // Drained, nothing running, results delivered (or given up on): exit now.
+  bool done(TimeMs now) const;
+
+  bool registered() const { return registered_; }
+  std::size_t running() const { return tasks_.size(); }
+  std::size_t unacked() const { return unacked_.size(); }
+  const WorkerConfig& config() const { return cfg_; }
+
+ private:
+  struct Task {
+    pb::TaskRef ref;
+    int pid = 0;
+    TimeMs start_ms = 0;
+    TimeMs limit_at = kNever;   // time limit
+    TimeMs warn_at = kNever;    // --signal=SIG@SECS
+    int warn_signal = 0;
+    TimeMs kill_at = kNever;    // SIGKILL after SIGTERM's grace
+    bool timed_out = false;
+    bool cancelled = false;
+    bool handed_back = false;
+  };
+  using Key = std::pair<std::uint64_t, std::uint32_t>;  // job, index
+
+  void start(const pb::Assignment& a, TimeMs now);
+  void terminate(Task& t, TimeMs now);
+  void report(pb::TaskResult r);
+  void send(pb::Envelope msg);
+  void hand_back_all(TimeMs now);
+  LaunchSpec launch_spec(const pb::Assignment& a) const;
+
+  const WorkerConfig cfg_;
+  Launcher& launcher_;
+  Outbox& out_;
+  std::map<Key, Task> tasks_;
+  std::map<int, Key> by_pid_;
+  std::vector<pb::TaskResult> unacked_;
+  bool registered_ = false;
+  bool draining_ = false;
+  TimeMs drain_deadline_ = kNever;
+  TimeMs last_heard_ = 0;
+  TimeMs next_heartbeat_ = 0;
+  TimeMs next_resend_ = kNever;
+};
+
+}  // namespace baton
