@@ -205,7 +205,8 @@ void BrokerEngine::job_terminal(Job& job, TimeMs now) {
 }
 
 void BrokerEngine::worker_lost(Worker& w, TimeMs now, const char* why) {
-  spdlog::warn("worker {} lost ({}); requeueing its {} task(s)", w.name, why, w.tasks.size());
+  if (w.tasks.empty()) spdlog::info("worker {} gone ({})", w.name, why);
+  else spdlog::warn("worker {} lost ({}); requeueing its {} task(s)", w.name, why, w.tasks.size());
   const std::vector<TaskKey> tasks(w.tasks.begin(), w.tasks.end());
   for (const TaskKey& t : tasks) {
     Job& job = jobs_.at(t.job);

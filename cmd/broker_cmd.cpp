@@ -1,0 +1,140 @@
+// `baton broker`: the composition root of the broker daemon. Wires the SQLite
+// journal, the engine, the ZeroMQ loop and the stop signals together.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "cmd/context.h"
+#include "cmd/daemon_util.h"
+#include "cmd/system_clock.h"
+#include "core/broker_engine.h"
+#include "core/resources.h"
+#include "exec/signal_set.h"
+#include "store/sqlite_journal.h"
+#include "transport/broker_loop.h"
+
+namespace baton::cli {
+
+namespace {
+
+struct BrokerFlags {
+  std::string clients, workers, journal;
+};
+
+BrokerConfig broker_config(const Settings& s) {
+  BrokerConfig c;
+  c.heartbeat_ms = s.duration("broker.heartbeat_interval");
+  c.liveness = static_cast<std::uint32_t>(s.integer("broker.liveness"));
+  c.crash_limit = static_cast<std::uint32_t>(s.integer("broker.crash_limit"));
+  c.max_array_size = static_cast<std::uint64_t>(s.integer("broker.max_array_size"));
+  c.kill_on_invalid_dep = s.boolean("broker.kill_on_invalid_dep");
+  c.owner_uid = getuid();
+  c.broker_id = random_id();
+  SchedulerConfig& sc = c.scheduler;
+  parse_order_policy(s.str("scheduler.order"), sc.order);
+  parse_placement_policy(s.str("scheduler.placement"), sc.placement);
+  sc.backfill = s.boolean("scheduler.backfill");
+  sc.backfill_depth = static_cast<std::uint32_t>(std::max<std::int64_t>(1, s.integer("scheduler.backfill_depth")));
+  sc.age_weight = s.integer("scheduler.age_weight");
+  sc.fairshare_half_life = std::max<TimeMs>(1000, s.duration("scheduler.fairshare_half_life"));
+  sc.user_limit = static_cast<std::uint32_t>(s.integer("scheduler.user_limit"));
+  for (const std::string& item : s.list("scheduler.queue_limits")) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) continue;
+    sc.queue_limits[item.substr(0, eq)] = static_cast<std::uint32_t>(std::stoul(item.substr(eq + 1)));
+  }
+  return c;
+}
+
+Status check_queue_limits(const Settings& s) {
+  for (const std::string& item : s.list("scheduler.queue_limits")) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || item.find_first_not_of("0123456789", eq + 1) != std::string::npos ||
+        eq + 1 == item.size())
+      return Status::error("scheduler.queue_limits: expected QUEUE=N, got '" + item + "'");
+  }
+  return Status::ok();
+}
+
+int run_broker(Context& ctx, const BrokerFlags& f) {
+  Settings& s = ctx.settings;
+  if (!f.clients.empty()) if (auto st = s.set("broker.clients", f.clients, "--clients"); !st) return ctx.fail(kUsage, st.message());
+  if (!f.workers.empty()) if (auto st = s.set("broker.workers", f.workers, "--workers"); !st) return ctx.fail(kUsage, st.message());
+  if (!f.journal.empty()) if (auto st = s.set("journal.path", f.journal, "--journal"); !st) return ctx.fail(kUsage, st.message());
+  if (auto st = check_queue_limits(s); !st) return ctx.fail(kUsage, st.message());
+
+  // Signals first: every thread created later (ZeroMQ's) inherits the mask.
+  auto signals = SignalSet::create(SignalSet::shutdown_signals());
+  if (!signals) return ctx.fail(kRefused, signals.error());
+  setup_logging(ctx.verbosity > 0 ? "debug" : s.str("log.level"), "broker");
+
+  const std::string path = s.str("journal.path");
+  if (auto st = make_parent_dirs(path); !st) return ctx.fail(kRefused, st.message());
+  if (auto st = lock_file(path + ".lock"); !st)
+    return ctx.fail(kRefused, "journal " + path + " is in use by another broker: " + st.message());
+  JournalOptions jo;
+  jo.path = path;
+  jo.sync_full = s.str("journal.sync") == "full";
+  auto journal = SqliteJournal::open(jo);
+  if (!journal) return ctx.fail(kRefused, journal.error());
+  auto state = (*journal)->load();
+  if (!state) return ctx.fail(kRefused, "cannot read journal " + path + ": " + state.error());
+
+  SystemClock clock;
+  Outbox outbox;
+  BrokerEngine engine(broker_config(s), **journal, outbox, clock.now());
+  engine.restore(std::move(*state), clock.now());
+  if (auto st = (*journal)->commit(); !st) return ctx.fail(kRefused, "journal " + path + ": " + st.message());
+
+  std::uint64_t max_mb = 64;
+  parse_mem_mb(s.str("broker.max_message_size"), max_mb);
+  zmq::context_t zctx(1);
+  wire::BrokerLoopOptions opts;
+  opts.clients = s.str("broker.clients");
+  opts.workers = s.str("broker.workers");
+  opts.max_message = static_cast<std::size_t>(max_mb) << 20;
+  SqliteJournal& j = **journal;
+  wire::BrokerLoop loop(
+      zctx, opts, engine, outbox, clock, [&j] { return j.commit(); },
+      [&j](const std::string& peer, const pb::Envelope& msg, Outbox& out) {
+        if (!msg.has_history()) return false;
+        pb::Envelope env;
+        env.set_request_id(msg.request_id());
+        auto rows = j.history(msg.history().since_ms(), msg.history().limit(), msg.history().user());
+        if (!rows) {
+          env.mutable_reply()->set_ok(false);
+          env.mutable_reply()->set_code(1);
+          env.mutable_reply()->set_error("history: " + rows.error());
+        } else {
+          for (auto& r : *rows) *env.mutable_status_reply()->add_jobs() = std::move(r);
+          env.mutable_status_reply();
+        }
+        out.send(Channel::Client, peer, std::move(env));
+        return true;
+      });
+  if (auto st = loop.bind(); !st) return ctx.fail(kRefused, st.message());
+  spdlog::info("broker {} up: clients {}, workers {}, journal {} ({} jobs, next id {})", engine.config().broker_id,
+               loop.clients_endpoint(), loop.workers_endpoint(), path, engine.jobs().size(), engine.next_job_id());
+  SignalSet& sigs = **signals;
+  const int rc = loop.run(sigs.fd(), [&sigs] {
+    while (auto sig = sigs.take()) spdlog::info("signal {} received; shutting down", *sig);
+    return true;
+  });
+  if (auto st = j.commit(); !st) spdlog::error("final journal commit failed: {}", st.message());
+  return rc;
+}
+
+}  // namespace
+
+Runner install_broker(CLI::App& sub, Context&) {
+  auto f = std::make_shared<BrokerFlags>();
+  sub.add_option("--clients", f->clients, "Endpoint for clients (broker.clients), e.g. tcp://*:7420");
+  sub.add_option("--workers", f->workers, "Endpoint for workers (broker.workers), e.g. tcp://*:7421");
+  sub.add_option("--journal", f->journal, "SQLite journal file (journal.path)");
+  sub.footer("Runs in the foreground until SIGTERM or SIGINT. Other settings: --set broker.KEY=VALUE,\n"
+             "--set scheduler.KEY=VALUE, or the [broker]/[scheduler]/[journal] sections of the config file.");
+  return [f](Context& ctx) { return run_broker(ctx, *f); };
+}
+
+}  // namespace baton::cli

@@ -1,0 +1,141 @@
+// `baton submit`: turns sbatch-style options, #BATON directives and
+// BATON_SUBMIT_* variables into a JobSpec and queues it.
+// Precedence: command line > environment > directives.
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cmd/context.h"
+#include "cmd/submit_options.h"
+#include "cmd/waiting.h"
+#include "core/directives.h"
+
+namespace baton::cli {
+
+namespace {
+
+// CLI11 parses a vector given in reverse order.
+Status parse_words(CLI::App& app, std::vector<std::string> words) {
+  std::reverse(words.begin(), words.end());
+  try {
+    app.parse(words);
+  } catch (const CLI::ParseError& e) {
+    return Status::error(e.what());
+  }
+  return Status::ok();
+}
+
+std::unique_ptr<CLI::App> submit_app(SubmitOptions& o) {
+  auto app = std::make_unique<CLI::App>("submit", "submit");
+  define_submit_options(*app, o);
+  app->prefix_command();
+  return app;
+}
+
+Result<std::string> read_script(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::error("cannot read script '" + path +
+                         "'; to run a command, put it after --: baton submit -- CMD ARGS (or use --wrap 'CMD')");
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int run_submit(Context& ctx) {
+  // The words after "submit", as typed.
+  std::vector<std::string> words;
+  bool seen = false;
+  for (const auto& a : ctx.args) {
+    if (seen) words.push_back(a);
+    else if (a == "submit") seen = true;
+  }
+  // Pass 1: where do the options end and the command or script begin?
+  SubmitOptions first;
+  auto app1 = submit_app(first);
+  if (auto st = parse_words(*app1, words); !st) return ctx.fail(kUsage, "submit: " + st.message());
+  std::vector<std::string> command = app1->remaining();
+  const std::size_t opt_end = words.size() - command.size();
+  bool after_dashes = false;
+  std::size_t cmd_start = opt_end;
+  if (!command.empty() && command.front() == "--") {
+    command.erase(command.begin());
+    after_dashes = true;
+  } else if (opt_end > 0 && words[opt_end - 1] == "--") {
+    after_dashes = true;
+    --cmd_start;
+  }
+  const std::vector<std::string> cmdline(words.begin(), words.begin() + static_cast<long>(cmd_start));
+
+  std::string script;
+  const bool script_mode = !after_dashes && !command.empty();
+  std::vector<std::string> all;
+  if (script_mode) {
+    auto text = read_script(command[0]);
+    if (!text) return ctx.fail(kUsage, text.error());
+    script = std::move(*text);
+    auto dirs = parse_directives(script);
+    if (!dirs) return ctx.fail(kUsage, command[0] + ": " + dirs.error());
+    for (const Directive& d : *dirs) {
+      SubmitOptions probe;
+      auto check = submit_app(probe);
+      if (auto st = parse_words(*check, d.words); !st || !check->remaining().empty())
+        return ctx.fail(kUsage, command[0] + ":" + std::to_string(d.line) + ": bad #BATON line: " +
+                                    (st ? "unexpected '" + check->remaining().front() + "'" : st.message()));
+      all.insert(all.end(), d.words.begin(), d.words.end());
+    }
+  }
+  // Pass 2: directives, then environment, then the command line; last wins.
+  SubmitOptions o;
+  auto app = submit_app(o);
+  auto env_words = env_option_words(*app);
+  all.insert(all.end(), env_words.begin(), env_words.end());
+  all.insert(all.end(), cmdline.begin(), cmdline.end());
+  if (auto st = parse_words(*app, all); !st) return ctx.fail(kUsage, "submit: " + st.message());
+
+  if (command.empty() && o.wrap.empty())
+    return ctx.fail(kUsage, "submit: nothing to run; give a command after --, a script file, or --wrap 'CMD'");
+  auto spec = build_spec(o, command, script_mode ? &script : nullptr);
+  if (!spec) return ctx.fail(kUsage, "submit: " + spec.error());
+
+  pb::Envelope req, reply;
+  *req.mutable_submit()->mutable_spec() = *spec;
+  int code = 0;
+  if (!ctx.call(req, reply, code)) return code;
+  const std::uint64_t id = reply.submit_reply().job_id();
+  for (const auto& w : reply.submit_reply().warnings()) std::cerr << "baton: warning: " << w << "\n";
+  if (!o.quiet_unless_failed) {
+    if (o.parsable) std::cout << id << std::endl;
+    else std::cout << "Submitted job " << id << std::endl;
+  }
+  if (!o.wait && !o.quiet_unless_failed) return kOk;
+  WaitOptions wo;
+  wo.verbose = ctx.verbosity > 0;
+  if (o.quiet_unless_failed) wo.print_failed = &*spec;
+  return wait_jobs(ctx, {std::to_string(id)}, wo);
+}
+
+}  // namespace
+
+Runner install_submit(CLI::App& sub, Context&) {
+  static SubmitOptions help_only;  // bound for --help and validation; run_submit re-parses
+  static std::vector<std::string> command;
+  define_submit_options(sub, help_only);
+  sub.add_option("command", command, "CMD [ARGS...] after --, or SCRIPT [ARGS...]");
+  sub.prefix_command();
+  sub.footer(
+      "Forms:\n"
+      "  baton submit [OPTIONS] -- CMD [ARGS...]     run a command\n"
+      "  baton submit [OPTIONS] SCRIPT [ARGS...]     run a batch script (snapshotted now; #BATON lines give options)\n"
+      "  baton submit [OPTIONS] --wrap 'CMD'         run a shell command line\n"
+      "Options also come from #BATON lines in the script and BATON_SUBMIT_<OPTION> variables\n"
+      "(BATON_SUBMIT_TIME=30); the command line wins over the environment, which wins over directives.\n"
+      "Tasks see BATON_JOB_ID, BATON_TASK_ID, BATON_JOB_NAME, BATON_ARRAY_JOB_ID, BATON_ARRAY_TASK_ID,\n"
+      "BATON_ARRAY_TASK_COUNT/MIN/MAX, BATON_ATTEMPT, BATON_CPUS, BATON_WORKER, BATON_SUBMIT_DIR and\n"
+      "CUDA_VISIBLE_DEVICES.");
+  return run_submit;
+}
+
+}  // namespace baton::cli

@@ -1,0 +1,39 @@
+// The options of `baton submit`, shared by the command line, #BATON directive
+// lines and BATON_SUBMIT_* environment variables (sbatch's conventions).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "baton.pb.h"
+#include "core/status.h"
+
+namespace CLI {
+class App;
+}
+
+namespace baton::cli {
+
+struct SubmitOptions {
+  std::string name, array, dependency, time, mem, output, error, open_mode, chdir, export_vars, begin, wrap,
+      signal, kill_on_invalid_dep, retry_delay, queue;
+  std::int64_t priority = 0, nice = 0, cpus = 0, gpus = 0, retries = 0;
+  std::vector<std::string> resources, constraints, envs;
+  bool hold = false, wait = false, parsable = false, singleton = false, quiet_unless_failed = false;
+};
+
+// Adds every submit option to `app`, bound to `o`. Single-valued options take
+// the last value given, which is how later sources override earlier ones.
+void define_submit_options(CLI::App& app, SubmitOptions& o);
+
+// Option words from BATON_SUBMIT_<LONG_NAME> variables, e.g.
+// BATON_SUBMIT_TIME=30 -> "--time=30", BATON_SUBMIT_HOLD=1 -> "--hold".
+std::vector<std::string> env_option_words(CLI::App& app);
+
+// The JobSpec for these options. `command` is the argv after `--`, or the
+// script path and its arguments when `script` is set.
+Result<pb::JobSpec> build_spec(const SubmitOptions& o, const std::vector<std::string>& command,
+                               const std::string* script);
+
+}  // namespace baton::cli

@@ -1,0 +1,63 @@
+#include "cmd/waiting.h"
+
+#include <fstream>
+#include <iostream>
+
+#include "core/job.h"
+#include "core/output_pattern.h"
+#include "core/timefmt.h"
+
+namespace baton::cli {
+
+namespace {
+
+std::string in_dir(const std::string& dir, const std::string& path) {
+  return path.empty() || path[0] == '/' ? path : dir + "/" + path;
+}
+
+void cat_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cout << "(cannot read " << path << ")\n";
+    return;
+  }
+  std::cout << in.rdbuf();
+  std::cout.flush();
+}
+
+// Prints the output files of the tasks that did not complete (like chronic).
+void print_failed_output(const pb::JobSpec& spec, const pb::JobInfo& job) {
+  const bool several = job.is_array();
+  for (const pb::TaskInfo& t : job.tasks()) {
+    if (t.state() == pb::COMPLETED) continue;
+    PatternValues v{job.id(), t.index(), job.is_array(), job.name(), job.user(), t.worker()};
+    const std::string out = in_dir(spec.cwd(), expand_pattern(
+        spec.stdout_pattern().empty() ? default_output_pattern(job.is_array()) : spec.stdout_pattern(), v));
+    if (several) std::cout << "==> " << format_task(job.id(), t.index(), true) << " " << state_name(t.state()) << " <==\n";
+    cat_file(out);
+    if (!spec.stderr_pattern().empty()) cat_file(in_dir(spec.cwd(), expand_pattern(spec.stderr_pattern(), v)));
+  }
+}
+
+}  // namespace
+
+int wait_jobs(const Context& ctx, const std::vector<std::string>& targets, const WaitOptions& o) {
+  pb::Envelope req, reply;
+  for (const auto& t : targets) req.mutable_wait()->add_targets(t);
+  req.mutable_wait()->set_any(o.any);
+  auto client = ctx.client();
+  wire::ClientError err;
+  if (!client->wait_for(req, reply, err, o.timeout_ms)) {
+    if (err.message == "timed out")
+      return ctx.fail(kRefused, "wait: timed out after " + format_duration(o.timeout_ms) + "; the jobs are still active");
+    return ctx.fail(err.exit_code, err.message);
+  }
+  const pb::WaitReply& w = reply.wait_reply();
+  for (const pb::JobInfo& j : w.jobs()) {
+    if (o.verbose) std::cerr << "job " << j.id() << " " << state_name(j.state()) << " (exit status " << j.wait_code() << ")\n";
+    if (o.print_failed && j.wait_code() != 0) print_failed_output(*o.print_failed, j);
+  }
+  return w.exit_code();
+}
+
+}  // namespace baton::cli

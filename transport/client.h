@@ -1,0 +1,53 @@
+// The client side of the protocol: one request, one reply, within a bounded
+// time. `wait` uses wait_for(), which keeps the request alive across broker
+// restarts (re-sending it when the broker comes back) and pings to tell a
+// dead broker from a long wait.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "baton.pb.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "transport/sockets.h"
+
+namespace baton::wire {
+
+// Errors carry the exit status the command should end with.
+struct ClientError {
+  int exit_code = 3;
+  std::string message;
+};
+
+class Client {
+ public:
+  Client(std::string endpoint, TimeMs timeout_ms);
+  ~Client();
+
+  // Sends `req` and returns the reply; Reply{ok=false} comes back as an error
+  // with its code. No reply within the timeout is exit status 3.
+  bool call(pb::Envelope req, pb::Envelope& reply, ClientError& err);
+
+  // Sends a long-lived request (wait) and returns its reply whenever it
+  // comes. Gives up with exit status 3 after `timeout` of broker silence, and
+  // with `on_timeout` after `overall_ms` (0: never).
+  bool wait_for(pb::Envelope req, pb::Envelope& reply, ClientError& err, TimeMs overall_ms);
+
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  bool recv_reply(std::uint64_t rid, pb::Envelope& reply, TimeMs deadline_ms);
+  void send(const pb::Envelope& env);
+
+  std::string endpoint_;
+  TimeMs timeout_ms_;
+  zmq::context_t ctx_;
+  std::unique_ptr<DealerSocket> sock_;
+  std::uint64_t next_rid_ = 1;
+};
+
+}  // namespace baton::wire
