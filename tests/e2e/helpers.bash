@@ -1,0 +1,85 @@
+# Shared set-up for baton's end-to-end tests: a private runtime dir, a real
+# broker and workers on 127.0.0.1 with ports the kernel picks, bounded waits,
+# and clean-up of every process started, by pid.
+
+BATON=${BATON_BIN:-baton}
+
+setup_common() {
+  TEST_DIR=$(mktemp -d "${BATS_TMPDIR:-/tmp}/baton-e2e.XXXXXX")
+  mkdir -m 700 "$TEST_DIR/run" "$TEST_DIR/home"
+  export XDG_RUNTIME_DIR="$TEST_DIR/run" HOME="$TEST_DIR/home"
+  unset BATON_CONFIG BATON_BROKER BATON_JOURNAL BATON_WORKER_BROKER
+  STARTED_PIDS=()
+  cd "$TEST_DIR" || return 1
+}
+
+teardown_common() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${STARTED_PIDS[@]}"; do
+    wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null
+  done
+  cd /
+  if [ -n "${BATS_TEST_COMPLETED:-}" ]; then rm -rf "$TEST_DIR"; else echo "# kept $TEST_DIR" >&3; fi
+}
+
+# wait_until SECONDS CMD...: polls CMD every 0.1 s; fails after SECONDS.
+wait_until() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -ge "$deadline" ] && { echo "timed out waiting for: $*" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
+wait_gone() {
+  local deadline=$((SECONDS + $2))
+  while kill -0 "$1" 2>/dev/null; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.1
+  done
+}
+
+# start_broker [CLIENT_PORT WORKER_PORT] [broker args...]: ports default to
+# kernel-chosen ones; sets BROKER_PID, CLIENT_PORT, WORKER_PORT, BATON_BROKER.
+start_broker() {
+  local cport=${1:-*} wport=${2:-*}
+  shift 2 2>/dev/null || shift $#
+  : > "$TEST_DIR/broker.log.cur"
+  "$BATON" broker --clients "tcp://127.0.0.1:$cport" --workers "tcp://127.0.0.1:$wport" \
+    --journal "$TEST_DIR/journal.db" --set broker.heartbeat_interval=200ms "$@" \
+    >"$TEST_DIR/broker.log.cur" 2>&1 &
+  BROKER_PID=$!
+  STARTED_PIDS+=("$BROKER_PID")
+  wait_until 10 grep -q "up: clients" "$TEST_DIR/broker.log.cur" || { cat "$TEST_DIR/broker.log.cur" >&2; return 1; }
+  cat "$TEST_DIR/broker.log.cur" >>"$TEST_DIR/broker.log"
+  CLIENT_PORT=$(sed -n 's/.*up: clients tcp:\/\/127.0.0.1:\([0-9]*\),.*/\1/p' "$TEST_DIR/broker.log.cur")
+  WORKER_PORT=$(sed -n 's/.*, workers tcp:\/\/127.0.0.1:\([0-9]*\),.*/\1/p' "$TEST_DIR/broker.log.cur")
+  export BATON_BROKER="tcp://127.0.0.1:$CLIENT_PORT"
+}
+
+# start_worker NAME CPUS [worker args...]: sets WORKER_PID (and WORKER_PIDS[NAME]).
+declare -gA WORKER_PIDS
+start_worker() {
+  local name=$1 cpus=$2
+  shift 2
+  "$BATON" worker --broker "tcp://127.0.0.1:$WORKER_PORT" --name "$name" --cpus "$cpus" \
+    --set worker.heartbeat_interval=200ms "$@" >>"$TEST_DIR/worker-$name.log" 2>&1 &
+  WORKER_PID=$!
+  WORKER_PIDS[$name]=$WORKER_PID
+  STARTED_PIDS+=("$WORKER_PID")
+  wait_until 10 worker_registered "$name"
+}
+
+worker_registered() {
+  "$BATON" workers 2>/dev/null | awk -v n="$1" '$1 == n && $2 != "lost" { found = 1 } END { exit !found }'
+}
+
+# job_state JOB: the STATE column of `status JOB`.
+job_state() {
+  "$BATON" status "$1" | awk 'NR == 2 { print $4 }'
+}
+
+job_is() {
+  [ "$(job_state "$1")" = "$2" ]
+}
