@@ -57,7 +57,7 @@ int run_journal(Context& ctx, const JournalFlags& f) {
   auto j = SqliteJournal::open(jo);
   if (!j) return ctx.fail(kRefused, j.error());
   if (f.action[0] == "check") {
-    if (auto s = (*j)->check(); !s) return ctx.fail(kRefused, "journal " + path + ": " + s.message());
+    if (auto s = (*j)->check(); !s) return ctx.fail(kRefused, s.message());
     std::cout << "journal " << path << ": ok (schema version " << (*j)->schema_version() << ")\n";
     return kOk;
   }

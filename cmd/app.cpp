@@ -50,6 +50,7 @@ int run(int argc, char** argv) {
       "128+N killed by signal N, 124 time limit, 125 cancelled.\n"
       "Run `baton COMMAND --help` for a command's options.");
 
+  app.fallthrough();  // global options may also follow the subcommand
   std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const Command& c : kCommands) {
     CLI::App* sub = app.add_subcommand(c.name, c.summary);

@@ -79,13 +79,13 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   auto journal = SqliteJournal::open(jo);
   if (!journal) return ctx.fail(kRefused, journal.error());
   auto state = (*journal)->load();
-  if (!state) return ctx.fail(kRefused, "cannot read journal " + path + ": " + state.error());
+  if (!state) return ctx.fail(kRefused, state.error());
 
   SystemClock clock;
   Outbox outbox;
   BrokerEngine engine(broker_config(s), **journal, outbox, clock.now());
   engine.restore(std::move(*state), clock.now());
-  if (auto st = (*journal)->commit(); !st) return ctx.fail(kRefused, "journal " + path + ": " + st.message());
+  if (auto st = (*journal)->commit(); !st) return ctx.fail(kRefused, st.message());
 
   std::uint64_t max_mb = 64;
   parse_mem_mb(s.str("broker.max_message_size"), max_mb);

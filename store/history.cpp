@@ -1,0 +1,88 @@
+// Finished jobs for `baton history` (see history.h).
+#include "store/history.h"
+
+#include <fmt/format.h>
+
+#include "core/job.h"
+#include "store/connection.h"
+#include "store/task_row.h"
+
+namespace baton::store {
+
+Result<HistoryQuery> HistoryQuery::prepare(sqlite3* db, const std::string& path) {
+  // Newest first by end time; id breaks ties so the order is total.
+  const std::string jobs_sql = fmt::format(
+      "SELECT id, name, user, submit_ms, state, wait_code, is_array, n_tasks, spec FROM jobs"
+      " WHERE state IN ({}, {}, {}, {}) AND end_ms >= ?1 AND (?2 = '' OR user = ?2)"
+      " ORDER BY end_ms DESC, id DESC LIMIT ?3",
+      static_cast<int>(pb::COMPLETED), static_cast<int>(pb::FAILED), static_cast<int>(pb::CANCELLED),
+      static_cast<int>(pb::TIMEOUT));
+  const std::string tasks_sql =
+      fmt::format("SELECT idx, {} FROM tasks WHERE job = ?1 ORDER BY ordinal", kTaskColumns);
+  auto jobs = Statement::prepare(db, path, jobs_sql);
+  if (!jobs) return jobs.status();
+  auto tasks = Statement::prepare(db, path, tasks_sql);
+  if (!tasks) return tasks.status();
+  return HistoryQuery(db, path, std::move(*jobs), std::move(*tasks));
+}
+
+Result<std::vector<pb::JobInfo>> HistoryQuery::run(TimeMs since_ms, std::uint32_t limit,
+                                                   const std::string& user) {
+  std::vector<pb::JobInfo> out;
+  Statement::Use use(jobs_);
+  jobs_.bind(1, since_ms);
+  jobs_.bind_text(2, user);
+  jobs_.bind(3, limit == 0 ? std::int64_t{-1} : std::int64_t{limit});  // LIMIT -1: no limit
+  int rc;
+  while ((rc = jobs_.step()) == SQLITE_ROW) {
+    pb::JobInfo& info = out.emplace_back();
+    info.set_id(jobs_.uint64(0));
+    info.set_name(std::string(jobs_.text(1)));
+    info.set_user(std::string(jobs_.text(2)));
+    info.set_submit_ms(jobs_.int64(3));
+    info.set_state(static_cast<pb::TaskState>(jobs_.int32(4)));
+    info.set_wait_code(jobs_.int32(5));
+    info.set_is_array(jobs_.int32(6) != 0);
+    info.set_total_tasks(static_cast<std::uint32_t>(jobs_.int64(7)));
+    pb::JobSpec spec;
+    const std::string_view blob = jobs_.blob(8);
+    if (!spec.ParseFromArray(blob.data(), static_cast<int>(blob.size())))
+      return Status::error(fmt::format("journal {}: job {}: the stored spec does not parse", path_, info.id()));
+    info.set_array(spec.array());
+    info.set_throttle(spec.throttle());
+    info.set_priority(spec.priority());
+    info.set_nice(spec.nice());
+    info.set_queue(spec.queue());
+    if (Status s = add_tasks(info); !s) return s;
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db_, path_, "reading history", rc);
+  return out;
+}
+
+Status HistoryQuery::add_tasks(pb::JobInfo& job) {
+  Statement::Use use(tasks_);
+  tasks_.bind(1, job.id());
+  std::string worker;
+  int rc;
+  while ((rc = tasks_.step()) == SQLITE_ROW) {
+    auto t = read_task(tasks_, 1, worker);
+    if (!t) return Status::error(fmt::format("journal {}: job {}: {}", path_, job.id(), t.error()));
+    pb::TaskInfo& info = *job.add_tasks();
+    info.set_index(static_cast<std::uint32_t>(tasks_.int64(0)));
+    info.set_state(t->state);
+    info.set_reason(reason_name(t->reason));
+    info.set_attempt(t->attempt);
+    info.set_worker(worker);
+    info.set_start_ms(t->start_ms);
+    info.set_end_ms(t->end_ms);
+    info.set_exit_code(t->exit_code);
+    info.set_signal(t->signal);
+    info.set_max_rss_kb(t->max_rss_kb);
+    info.set_cpu_ms(t->cpu_ms);
+    info.set_outcome(t->outcome);
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db_, path_, "reading history", rc);
+  return Status::ok();
+}
+
+}  // namespace baton::store

@@ -1,0 +1,76 @@
+// Rebuilding RecoveredState from the tables (see recovery.h).
+#include "store/recovery.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "store/connection.h"
+#include "store/statement.h"
+#include "store/task_row.h"
+
+namespace baton::store {
+
+namespace {
+
+Result<JobId> next_job_id(sqlite3* db, const std::string& path) {
+  auto stored = query_int(db, path, "SELECT coalesce((SELECT value FROM meta WHERE key = 'next_job_id'), 1)");
+  if (!stored) return stored.status();
+  auto highest = query_int(db, path, "SELECT coalesce(max(id), 0) FROM jobs");
+  if (!highest) return highest.status();
+  return static_cast<JobId>(std::max({*stored, *highest + 1, std::int64_t{1}}));
+}
+
+Status load_jobs(sqlite3* db, const std::string& path, std::vector<RecoveredJob>& out) {
+  auto st = Statement::prepare(db, path, "SELECT id, submit_ms, end_ms, cancelled, spec FROM jobs ORDER BY id",
+                               false);
+  if (!st) return st.status();
+  Statement& s = *st;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    RecoveredJob& job = out.emplace_back();
+    job.id = s.uint64(0);
+    job.submit_ms = s.int64(1);
+    job.end_ms = s.int64(2);
+    job.cancelled_pending.assign(s.text(3));
+    const std::string_view spec = s.blob(4);
+    if (!job.spec.ParseFromArray(spec.data(), static_cast<int>(spec.size())))
+      return Status::error(fmt::format("journal {}: job {}: the stored spec does not parse", path, job.id));
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db, path, "reading jobs", rc);
+  return Status::ok();
+}
+
+Status load_tasks(sqlite3* db, const std::string& path, std::vector<RecoveredTask>& out) {
+  const std::string sql = fmt::format("SELECT job, ordinal, {} FROM tasks ORDER BY job, ordinal", kTaskColumns);
+  auto st = Statement::prepare(db, path, sql, false);
+  if (!st) return st.status();
+  Statement& s = *st;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    RecoveredTask& task = out.emplace_back();
+    task.job = s.uint64(0);
+    task.ordinal = s.uint64(1);
+    auto record = read_task(s, 2, task.worker);
+    if (!record)
+      return Status::error(fmt::format("journal {}: job {} task ordinal {}: {}", path, task.job, task.ordinal,
+                                       record.error()));
+    task.record = std::move(*record);
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db, path, "reading tasks", rc);
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<RecoveredState> load_state(sqlite3* db, const std::string& path) {
+  RecoveredState state;
+  auto next = next_job_id(db, path);
+  if (!next) return next.status();
+  state.next_job_id = *next;
+  if (Status s = load_jobs(db, path, state.jobs); !s) return s;
+  if (Status s = load_tasks(db, path, state.tasks); !s) return s;
+  return state;
+}
+
+}  // namespace baton::store

@@ -1,0 +1,99 @@
+// The broker's journal on SQLite: implements core/journal.h, and gives the
+// broker its state back at start-up (load) and the accounting view (history).
+//
+// Writes are grouped. The first record_* call of a group opens a write
+// transaction (BEGIN IMMEDIATE); commit() makes the whole group durable at
+// once. record_* cannot report errors (the Journal sink has no return
+// values): the first failure is kept, later writes of the group are skipped,
+// and commit() rolls the group back and returns that failure. A failed commit
+// is always reported and leaves the journal ready for the next group.
+//
+// Destroying the journal with a group open rolls the group back: nothing is
+// durable until commit() says so. That is what a crash does too.
+//
+// The file runs in WAL mode. Thread-safety: none; one thread uses a journal.
+// This file knows SQLite and the domain types; it sends nothing and reads no clock.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "baton.pb.h"
+#include "core/journal.h"
+#include "core/status.h"
+
+namespace baton {
+
+struct JournalOptions {
+  std::string path;        // the SQLite file; its parent directory must exist
+  bool sync_full = true;   // PRAGMA synchronous=FULL (else NORMAL). Both survive a process
+                           // crash; NORMAL may lose the last commits on power loss.
+  int busy_timeout_ms = 5000;  // how long a group waits for a write lock held by another
+                              // process before its commit fails with "database is locked"
+  std::string vfs;         // SQLite VFS name; empty means the default. Tests pass one
+                           // that injects I/O errors.
+};
+
+class SqliteJournal final : public Journal {
+ public:
+  // Creates the file, or opens it and applies pending schema migrations.
+  // Refuses (naming the path) a file that is not a SQLite database, a SQLite
+  // database that is not a journal, and a journal newer than this code.
+  static Result<std::unique_ptr<SqliteJournal>> open(const JournalOptions& options);
+
+  ~SqliteJournal() override;  // rolls back an uncommitted group
+  SqliteJournal(const SqliteJournal&) = delete;
+  SqliteJournal& operator=(const SqliteJournal&) = delete;
+
+  // Journal: stage writes into the open group.
+  void record_job(const Job& job) override;
+  void record_job_state(const Job& job) override;
+  void record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& task,
+                   const std::string& worker, TimeMs now) override;
+
+  // Makes the staged group durable. Ok (and does nothing) when nothing is
+  // staged. On failure nothing of the group is kept and the error says what
+  // failed and why (e.g. "database or disk is full").
+  Status commit();
+  bool group_open() const { return group_open_; }
+
+  // Everything needed to rebuild the broker (see core/journal.h). Reads
+  // through the open group, if any.
+  Result<RecoveredState> load();
+
+  // Finished jobs that ended at or after `since_ms`, newest first, each with
+  // the TaskInfo of its task rows. `limit` 0 means no limit; an empty `user`
+  // means every user.
+  Result<std::vector<pb::JobInfo>> history(TimeMs since_ms, std::uint32_t limit, const std::string& user);
+
+  // SQLite's integrity check plus the journal's own invariants; the error
+  // names the first problems found.
+  Status check();
+  // A standalone copy of the committed journal at `dest_path` (replaced if it
+  // exists), written beside it first and renamed into place.
+  // REQUIRES: no group open.
+  Status backup(const std::string& dest_path);
+
+  std::int64_t schema_version() const { return schema_version_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Sql;  // the connection and its prepared statements (sqlite_journal.cpp)
+  SqliteJournal(std::string path, std::unique_ptr<Sql> sql, std::int64_t schema_version);
+
+  bool stage();  // opens the group if needed; false if the group has already failed
+  void fail(const std::string& what, int rc);
+  void end_group();  // rolls back whatever SQLite still holds open, clears the group
+
+  const std::string path_;
+  const std::int64_t schema_version_;
+  std::unique_ptr<Sql> sql_;
+  bool group_open_ = false;
+  Status group_error_;    // the first failure of the open group
+  std::string spec_buf_;  // scratch buffers reused by the write path
+  std::string text_buf_;
+};
+
+}  // namespace baton

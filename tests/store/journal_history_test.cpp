@@ -1,0 +1,110 @@
+// `baton history` reads finished jobs from the journal, newest first.
+#include <doctest/doctest.h>
+
+#include "tests/store/journal_fixture.h"
+
+using namespace baton;
+using namespace baton::testing;
+
+namespace {
+
+std::string ids(const std::vector<pb::JobInfo>& jobs) {
+  std::string out;
+  for (const pb::JobInfo& j : jobs) out += (out.empty() ? "" : " ") + std::to_string(j.id());
+  return out;
+}
+
+// Jobs 1-5 finished (end times out of id order), job 6 still running.
+void record_jobs(SqliteJournal& journal) {
+  const struct {
+    JobId id;
+    const char* user;
+    TimeMs end_ms;
+  } finished[] = {{1, "alice", 5000}, {2, "bob", 1000}, {3, "alice", 3000}, {4, "bob", 4000}, {5, "alice", 2000}};
+  for (const auto& f : finished) {
+    Job job = make_job(f.id, f.user);
+    journal.record_job(job);
+    journal.record_task(job, 0, finished_task(1, 0, f.end_ms), "node-a", f.end_ms);
+    finish(job, f.end_ms);
+    journal.record_job_state(job);
+  }
+  Job running = make_job(6, "alice");
+  journal.record_job(running);
+}
+
+Result<std::vector<pb::JobInfo>> history(SqliteJournal& journal, TimeMs since, std::uint32_t limit,
+                                         const std::string& user) {
+  auto h = journal.history(since, limit, user);
+  REQUIRE_MESSAGE(h.is_ok(), (h.is_ok() ? "" : h.error()));
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("journal history lists finished jobs newest first, honouring since, limit and user") {
+  TempDir dir;
+  auto journal = open_journal(dir.file("journal.db"));
+  record_jobs(*journal);
+  REQUIRE(journal->commit());
+
+  CHECK(ids(*history(*journal, 0, 0, "")) == "1 4 3 5 2");
+  CHECK(ids(*history(*journal, 0, 2, "")) == "1 4");
+  CHECK(ids(*history(*journal, 0, 0, "bob")) == "4 2");
+  CHECK(ids(*history(*journal, 3000, 0, "")) == "1 4 3");
+  CHECK(ids(*history(*journal, 3000, 1, "alice")) == "1");
+  CHECK(ids(*history(*journal, 0, 0, "carol")).empty());
+}
+
+TEST_CASE("journal history carries each finished job's summary and its tasks") {
+  TempDir dir;
+  auto journal = open_journal(dir.file("journal.db"));
+  Job job = make_job(7, "alice", "0-2%2");
+  job.spec.set_queue("gpu");
+  job.spec.set_throttle(2);
+  job.spec.set_priority(3);
+  journal->record_job(job);
+  TaskRecord lost = finished_task(2, 0, 9000);
+  lost.state = pb::FAILED;
+  lost.reason = Reason::WorkerLost;
+  lost.signal = 9;
+  journal->record_task(job, 0, finished_task(1, 0, 8000), "node-a", 8000);
+  journal->record_task(job, 2, lost, "node-b", 9000);
+  job.cancelled_pending.insert(1);
+  job.pending.clear();
+  job.completed = 1;
+  job.failed = 1;
+  job.worst_code = 137;
+  job.end_ms = 9000;
+  journal->record_job_state(job);
+  REQUIRE(journal->commit());
+
+  auto h = history(*journal, 0, 0, "");
+  REQUIRE(h->size() == 1);
+  const pb::JobInfo& info = h->front();
+  CHECK(info.id() == 7);
+  CHECK(info.name() == "job7");
+  CHECK(info.user() == "alice");
+  CHECK(info.state() == pb::FAILED);
+  CHECK(info.submit_ms() == job.submit_ms);
+  CHECK(info.is_array());
+  CHECK(info.total_tasks() == 3);
+  CHECK(info.wait_code() == 137);
+  CHECK(info.array() == "0-2");
+  CHECK(info.throttle() == 2);
+  CHECK(info.queue() == "gpu");
+  CHECK(info.priority() == 3);
+  REQUIRE(info.tasks_size() == 2);
+  CHECK(info.tasks(0).index() == 0);
+  CHECK(info.tasks(0).state() == pb::COMPLETED);
+  CHECK(info.tasks(0).worker() == "node-a");
+  CHECK(info.tasks(0).max_rss_kb() == 1024);
+  CHECK(info.tasks(0).cpu_ms() == 700);
+  CHECK(info.tasks(1).index() == 2);
+  CHECK(info.tasks(1).state() == pb::FAILED);
+  CHECK(info.tasks(1).reason() == "WorkerLost");
+  CHECK(info.tasks(1).attempt() == 2);
+  CHECK(info.tasks(1).signal() == 9);
+  CHECK(info.tasks(1).start_ms() == 7500);
+  CHECK(info.tasks(1).end_ms() == 9000);
+  CHECK(info.tasks(1).outcome() == pb::EXITED);
+}
