@@ -41,8 +41,10 @@ Job& BrokerEngine::add_job(JobId id, pb::JobSpec spec, TimeMs submit_ms) {
   job.pending = IntervalSet::range(0, job.array.count() - 1);
   for (JobId target : job.dep.jobs())
     if (Job* t = find(target)) t->dependents.push_back(id);
-  groups_[{job.spec.user(), job.spec.name()}].insert(id);
-  active_.insert(id);
+  // Ids grow, so these inserts land at the end: amortized O(1).
+  auto& group = groups_[{job.spec.user(), job.spec.name()}];
+  group.emplace_hint(group.end(), id);
+  active_.emplace_hint(active_.end(), id);
   return job;
 }
 

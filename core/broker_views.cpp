@@ -1,6 +1,8 @@
 // BrokerEngine: read-only views for clients: status, workers, explain.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/broker_engine.h"
 #include "core/timefmt.h"
 
@@ -66,8 +68,14 @@ void BrokerEngine::handle_status(const std::string& peer, std::uint64_t rid, con
       fill_job_info(*r->job, out->add_jobs(), r->whole ? std::nullopt : std::optional<IntervalSet>(r->ordinals));
     }
   } else if (m.all()) {
-    for (const auto& [id, job] : jobs_)
+    std::vector<JobId> ids;
+    ids.reserve(jobs_.size());
+    for (const auto& [id, job] : jobs_) ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+    for (JobId id : ids) {
+      const Job& job = jobs_.at(id);
       if (m.user().empty() || job.spec.user() == m.user()) fill_job_info(job, out->add_jobs(), std::nullopt);
+    }
   } else {
     for (JobId id : active_) {
       const Job& job = jobs_.at(id);
