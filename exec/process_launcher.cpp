@@ -1,0 +1,238 @@
+// ProcessLauncher: prepares a task's files, command line and environment in
+// the parent, then hands a ChildPlan to spawn_child(); see process_launcher.h.
+#include "exec/process_launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "exec/command_path.h"
+#include "exec/spawn.h"
+
+namespace baton {
+namespace {
+
+constexpr mode_t kOutputMode = 0644;
+constexpr mode_t kScriptMode = 0700;
+constexpr mode_t kSpoolMode = 0700;
+
+Status errno_error(const std::string& what, int error = errno) {
+  return Status::error(what + ": " + std::strerror(error));
+}
+
+// The child dup2()s our fds onto 0/1/2; if the worker had one of those closed,
+// an fd we opened could itself be 0..2 and be overwritten before its turn.
+Status keep_above_stdio(UniqueFd& fd) {
+  if (fd.get() > 2) return Status::ok();
+  int high = fcntl(fd.get(), F_DUPFD_CLOEXEC, 3);
+  if (high < 0) return errno_error("cannot duplicate descriptor");
+  fd.reset(high);
+  return Status::ok();
+}
+
+std::string shown_path(const std::string& cwd, const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  return cwd.back() == '/' ? cwd + path : cwd + "/" + path;
+}
+
+Result<UniqueFd> open_output(int cwd_fd, const std::string& cwd, const std::string& path,
+                             bool append) {
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | (append ? O_APPEND : O_TRUNC);
+  UniqueFd fd(openat(cwd_fd, path.c_str(), flags, kOutputMode));
+  if (!fd.valid()) return errno_error("cannot open output file " + shown_path(cwd, path));
+  if (Status s = keep_above_stdio(fd); !s) return s;
+  return fd;
+}
+
+Status make_dirs(const std::string& dir) {
+  for (std::size_t i = 1; i <= dir.size(); ++i) {
+    if (i != dir.size() && dir[i] != '/') continue;
+    std::string prefix = dir.substr(0, i);
+    if (mkdir(prefix.c_str(), kSpoolMode) != 0 && errno != EEXIST)
+      return errno_error("cannot create spool directory " + prefix);
+  }
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) return errno_error("cannot use spool directory " + dir);
+  if (!S_ISDIR(st.st_mode)) return Status::error("spool path " + dir + " is not a directory");
+  return Status::ok();
+}
+
+std::string first_line(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() > 80) line = line.substr(0, 77) + "...";
+  return line;
+}
+
+char* mutable_cstr(const std::string& s) { return const_cast<char*>(s.c_str()); }
+
+}  // namespace
+
+Result<std::unique_ptr<ProcessLauncher>> ProcessLauncher::create(std::string spool_dir) {
+  while (spool_dir.size() > 1 && spool_dir.back() == '/') spool_dir.pop_back();
+  if (spool_dir.empty()) return Status::error("no spool directory given");
+  if (Status s = make_dirs(spool_dir); !s) return s;
+  UniqueFd dev_null(open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY));
+  if (!dev_null.valid()) return errno_error("cannot open /dev/null");
+  if (Status s = keep_above_stdio(dev_null); !s) return s;
+  return std::unique_ptr<ProcessLauncher>(
+      new ProcessLauncher(std::move(spool_dir), std::move(dev_null)));
+}
+
+ProcessLauncher::~ProcessLauncher() {
+  for (const auto& [pid, path] : scripts_) unlink(path.c_str());
+}
+
+Result<std::string> ProcessLauncher::write_script(const LaunchSpec& spec) {
+  std::string path = spool_dir_ + "/task-" + std::to_string(spec.task.job) + "_" +
+                     std::to_string(spec.task.index) + "-" + std::to_string(spec.attempt);
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                   kScriptMode));
+  if (!fd.valid()) return errno_error("cannot write script snapshot " + path);
+  std::string_view rest = spec.script;
+  while (!rest.empty()) {
+    ssize_t n = write(fd.get(), rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Status s = errno_error("cannot write script snapshot " + path);
+      unlink(path.c_str());
+      return s;
+    }
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  // The umask must not take away our execute bit; a file being written must be
+  // closed before any exec (else ETXTBSY).
+  int raw = fd.release();
+  bool written = fchmod(raw, kScriptMode) == 0;
+  int error = errno;
+  if (close(raw) != 0 && written) {
+    written = false;
+    error = errno;
+  }
+  if (!written) {
+    unlink(path.c_str());
+    return errno_error("cannot write script snapshot " + path, error);
+  }
+  return path;
+}
+
+Result<int> ProcessLauncher::launch(const LaunchSpec& spec) {
+  if (spec.argv.empty() && spec.script.empty())
+    return Status::error("cannot start task: no command");
+  if (spec.cwd.empty()) return Status::error("cannot start task: no working directory");
+
+  UniqueFd cwd(open(spec.cwd.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!cwd.valid()) return errno_error("cannot chdir to " + spec.cwd);
+  if (Status s = keep_above_stdio(cwd); !s) return s;
+
+  // A command is looked up before any output file is created or truncated.
+  static const std::string kShell = "/bin/sh";
+  const bool is_script = !spec.script.empty();
+  const bool shebang = spec.script.rfind("#!", 0) == 0;
+  std::string exec_path;
+  if (!is_script) {
+    auto found = find_command(spec.argv[0], task_path(spec.env), cwd.get());
+    if (!found) return found.status();
+    exec_path = std::move(*found);
+  }
+
+  // Output files: stderr shares stdout's open file unless it has its own path.
+  UniqueFd out_file;
+  UniqueFd err_file;
+  int out_fd = dev_null_.get();
+  if (!spec.stdout_path.empty()) {
+    auto opened = open_output(cwd.get(), spec.cwd, spec.stdout_path, spec.append);
+    if (!opened) return opened.status();
+    out_file = std::move(*opened);
+    out_fd = out_file.get();
+  }
+  int err_fd = out_fd;
+  if (!spec.stderr_path.empty() && spec.stderr_path != spec.stdout_path) {
+    auto opened = open_output(cwd.get(), spec.cwd, spec.stderr_path, spec.append);
+    if (!opened) return opened.status();
+    err_file = std::move(*opened);
+    err_fd = err_file.get();
+  }
+
+  // The command line: spec.argv as is, or a script snapshot run by its #! line
+  // or by /bin/sh, with spec.argv as its arguments. Written last: nothing
+  // after this returns early without removing it.
+  std::string script_path;
+  std::vector<char*> argv;
+  argv.reserve(spec.argv.size() + 3);
+  if (is_script) {
+    auto written = write_script(spec);
+    if (!written) return written.status();
+    script_path = std::move(*written);
+    exec_path = shebang ? script_path : kShell;
+    if (!shebang) argv.push_back(mutable_cstr(kShell));
+    argv.push_back(mutable_cstr(script_path));
+  }
+  for (const std::string& arg : spec.argv) argv.push_back(mutable_cstr(arg));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  envp.reserve(spec.env.size() + 1);
+  for (const std::string& kv : spec.env) envp.push_back(mutable_cstr(kv));
+  envp.push_back(nullptr);
+
+  ChildPlan plan;
+  plan.path = exec_path.c_str();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.cwd_fd = cwd.get();
+  plan.stdin_fd = dev_null_.get();
+  plan.stdout_fd = out_fd;
+  plan.stderr_fd = err_fd;
+  SpawnOutcome outcome = spawn_child(plan);
+  if (outcome.failed == ChildStep::none) {
+    if (!script_path.empty()) scripts_[outcome.pid] = std::move(script_path);
+    return static_cast<int>(outcome.pid);
+  }
+
+  if (!script_path.empty()) unlink(script_path.c_str());
+  switch (outcome.failed) {
+    case ChildStep::chdir:
+      return errno_error("cannot chdir to " + spec.cwd, outcome.error);
+    case ChildStep::exec:
+      if (!is_script)
+        return errno_error("cannot run '" + spec.argv[0] + "'", outcome.error);
+      if (shebang)
+        return errno_error("cannot run script (" + first_line(spec.script) + ")", outcome.error);
+      return errno_error("cannot run script with " + kShell, outcome.error);
+    case ChildStep::redirect:
+      return errno_error("cannot start task: redirecting output", outcome.error);
+    case ChildStep::vfork:
+      return errno_error("cannot start task: vfork", outcome.error);
+    case ChildStep::setsid:
+      return errno_error("cannot start task: setsid", outcome.error);
+    case ChildStep::deathsig:
+      return errno_error("cannot start task: prctl(PR_SET_PDEATHSIG)", outcome.error);
+    case ChildStep::parent_gone:
+      return Status::error("cannot start task: the worker exited during the launch");
+    case ChildStep::none:
+      break;
+  }
+  return Status::error("cannot start task: unknown failure");
+}
+
+void ProcessLauncher::signal_group(int pid, int sig) {
+  if (pid <= 0) return;  // kill(0) or kill(-1) would hit the worker or everything
+  if (kill(-pid, sig) != 0 && errno != ESRCH)
+    spdlog::warn("cannot send signal {} to process group {}: {}", sig, pid, std::strerror(errno));
+}
+
+void ProcessLauncher::reaped(int pid) {
+  auto it = scripts_.find(pid);
+  if (it == scripts_.end()) return;
+  if (unlink(it->second.c_str()) != 0 && errno != ENOENT)
+    spdlog::warn("cannot remove script snapshot {}: {}", it->second, std::strerror(errno));
+  scripts_.erase(it);
+}
+
+}  // namespace baton

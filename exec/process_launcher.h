@@ -1,0 +1,59 @@
+// The real Launcher (core/launcher.h): starts task processes on this host with
+// vfork + execve, output in files, each task in its own session and killed if
+// the worker dies. Script tasks are run from a snapshot in a spool directory.
+// May not touch: SIGCHLD or waiting for tasks (ChildReaper does that), the
+// worker's own fds, environment or working directory.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "core/launcher.h"
+#include "core/status.h"
+#include "exec/unique_fd.h"
+
+namespace baton {
+
+class ProcessLauncher : public Launcher {
+ public:
+  // Creates `spool_dir` (mode 0700, parents too) if missing, for script
+  // snapshots. Errors name the directory.
+  static Result<std::unique_ptr<ProcessLauncher>> create(std::string spool_dir);
+  // Removes the script snapshots of tasks not yet reported as reaped.
+  ~ProcessLauncher() override;
+  ProcessLauncher(const ProcessLauncher&) = delete;
+  ProcessLauncher& operator=(const ProcessLauncher&) = delete;
+
+  // Everything (files, PATH lookup, argv/envp) is prepared before the fork;
+  // the child only sets itself up and execs. stdin is /dev/null; an empty
+  // stdout_path discards output. Returns the pid (== process group id).
+  // Errors name the cause: "cannot run 'x': No such file or directory",
+  // "cannot chdir to /nope: ...", "cannot open output file /a/b: ...".
+  // REQUIRES: called from the thread that calls ChildReaper::reap(), which
+  // must live as long as the tasks (PR_SET_PDEATHSIG follows the forking
+  // thread). Not thread-safe.
+  Result<int> launch(const LaunchSpec& spec) override;
+
+  // kill(-pid, sig). A group already gone is fine; pid <= 0 is ignored.
+  void signal_group(int pid, int sig) override;
+
+  // The worker loop calls this for each pid ChildReaper reports: it removes
+  // the task's script snapshot, if any. Unknown pids are ignored.
+  void reaped(int pid);
+
+  const std::string& spool_dir() const { return spool_dir_; }
+
+ private:
+  ProcessLauncher(std::string spool_dir, UniqueFd dev_null)
+      : spool_dir_(std::move(spool_dir)), dev_null_(std::move(dev_null)) {}
+
+  // Writes spec.script to the spool; returns its path.
+  Result<std::string> write_script(const LaunchSpec& spec);
+
+  const std::string spool_dir_;
+  const UniqueFd dev_null_;                          // O_RDWR, >= 3, CLOEXEC
+  std::unordered_map<int, std::string> scripts_;    // pid -> snapshot path
+};
+
+}  // namespace baton
