@@ -41,7 +41,7 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.add_option("--broker", ctx.broker_flag, "Broker endpoint for client commands (env BATON_BROKER)");
   app.add_option("--config", ctx.config_flag, "Configuration file (env BATON_CONFIG)");
-  app.add_option("--set", ctx.set_flags, "Override one setting: SECTION.KEY=VALUE (repeatable)");
+  app.add_option("--set", ctx.set_flags, "Override one setting: SECTION.KEY=VALUE (repeatable)")->allow_extra_args(false);
   app.add_flag_function("-v,--verbose", [&](std::int64_t n) { ctx.verbosity = static_cast<int>(n); }, "More output");
   app.add_flag_function("-q,--quiet", [&](std::int64_t) { ctx.verbosity = -1; }, "Less output");
   app.footer(

@@ -31,7 +31,8 @@ std::string outcome(const pb::TaskInfo& t) {
   if (t.state() == pb::RUNNING || t.state() == pb::PENDING) return t.worker();
   std::string s = t.worker();
   if (t.state() == pb::FAILED) {
-    if (!t.reason().empty() && t.reason() != "None") s += " (" + t.reason() + ")";
+    if (!t.error().empty()) s += " (" + t.error() + ")";
+    else if (!t.reason().empty() && t.reason() != "None") s += " (" + t.reason() + ")";
     else if (t.signal()) s += " (signal " + std::to_string(t.signal()) + ")";
     else s += " (exit " + std::to_string(t.exit_code()) + ")";
   }

@@ -90,6 +90,8 @@ int run_submit(Context& ctx) {
       if (auto st = parse_words(*check, d.words); !st || !check->remaining().empty())
         return ctx.fail(kUsage, command[0] + ":" + std::to_string(d.line) + ": bad #BATON line: " +
                                     (st ? "unexpected '" + check->remaining().front() + "'" : st.message()));
+      if (auto bad = build_spec(probe, {"-"}, nullptr); !bad)
+        return ctx.fail(kUsage, command[0] + ":" + std::to_string(d.line) + ": bad #BATON line: " + bad.error());
       all.insert(all.end(), d.words.begin(), d.words.end());
     }
   }

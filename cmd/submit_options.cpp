@@ -34,15 +34,15 @@ void define_submit_options(CLI::App& app, SubmitOptions& o) {
   app.add_option("-c,--cpus", o.cpus, "CPUs per task (default 1)")->multi_option_policy(last);
   app.add_option("--mem", o.mem, "Memory per task: 512M, 8G")->multi_option_policy(last);
   app.add_option("--gpus", o.gpus, "GPUs per task; the task gets CUDA_VISIBLE_DEVICES")->multi_option_policy(last);
-  app.add_option("--resource", o.resources, "Named resource per task, NAME=N (repeatable)");
+  app.add_option("--resource", o.resources, "Named resource per task, NAME=N (repeatable)")->allow_extra_args(false);
   app.add_option("-q,--queue", o.queue, "Queue (default: default)")->multi_option_policy(last);
-  app.add_option("--constraint", o.constraints, "Only run on workers labelled LABEL=VALUE (repeatable)");
+  app.add_option("--constraint", o.constraints, "Only run on workers labelled LABEL=VALUE (repeatable)")->allow_extra_args(false);
   app.add_option("-o,--output", o.output, "stdout file pattern: %j task id, %A array job, %a index, %x name, %u user, %N host, %% (%4a pads); default baton-%j.out or baton-%A_%a.out")->multi_option_policy(last);
   app.add_option("-e,--error", o.error, "stderr file pattern (default: into the stdout file)")->multi_option_policy(last);
   app.add_option("--open-mode", o.open_mode, "append or truncate (default) the output files")->multi_option_policy(last);
   app.add_option("-D,--chdir", o.chdir, "Working directory of the task (default: the submit directory)")->multi_option_policy(last);
   app.add_option("--export", o.export_vars, "Environment to pass: ALL (default), NONE, or VAR,VAR=value,... (ALL,VAR=value adds to all)")->multi_option_policy(last);
-  app.add_option("--env", o.envs, "Set K=V in the task's environment (repeatable)");
+  app.add_option("--env", o.envs, "Set K=V in the task's environment (repeatable)")->allow_extra_args(false);
   app.add_flag("-H,--hold", o.hold, "Submit held; `baton release` lets it run");
   app.add_option("--begin", o.begin, "Start no earlier than: now+1h, 16:00, 2026-12-01T08:00, tomorrow")->multi_option_policy(last);
   app.add_option("--retries", o.retries, "Re-run a failed or timed-out task up to N times")->multi_option_policy(last);

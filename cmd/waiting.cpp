@@ -55,6 +55,9 @@ int wait_jobs(const Context& ctx, const std::vector<std::string>& targets, const
   const pb::WaitReply& w = reply.wait_reply();
   for (const pb::JobInfo& j : w.jobs()) {
     if (o.verbose) std::cerr << "job " << j.id() << " " << state_name(j.state()) << " (exit status " << j.wait_code() << ")\n";
+    for (const pb::TaskInfo& t : j.tasks())
+      if (!t.error().empty())
+        std::cerr << "baton: task " << format_task(j.id(), t.index(), j.is_array()) << " could not start: " << t.error() << "\n";
     if (o.print_failed && j.wait_code() != 0) print_failed_output(*o.print_failed, j);
   }
   return w.exit_code();

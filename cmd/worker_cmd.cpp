@@ -154,9 +154,9 @@ Runner install_worker(CLI::App& sub, Context&) {
   sub.add_option("--cpus", f->cpus, "CPUs to offer (default: all this process may use)");
   sub.add_option("--mem", f->mem, "Memory to offer, e.g. 16G (default: detected)");
   sub.add_option("--gpus", f->gpus, "GPU ids to offer, e.g. 0,1; 'none'; default 'auto' detects NVIDIA GPUs");
-  sub.add_option("--resource", f->resources, "Named resource NAME=N, e.g. license=4 (repeatable)");
-  sub.add_option("--label", f->labels, "Label KEY=VALUE for --constraint, e.g. rack=a (repeatable)");
-  sub.add_option("--queue", f->queues, "Queues served, e.g. gpu,default (repeatable; default: default)")->delimiter(',');
+  sub.add_option("--resource", f->resources, "Named resource NAME=N, e.g. license=4 (repeatable)")->allow_extra_args(false);
+  sub.add_option("--label", f->labels, "Label KEY=VALUE for --constraint, e.g. rack=a (repeatable)")->allow_extra_args(false);
+  sub.add_option("--queue", f->queues, "Queues served, e.g. gpu,default (repeatable; default: default)")->delimiter(',')->allow_extra_args(false);
   sub.add_option("--weight", f->weight, "Weight for placement = weighted (default 1)");
   sub.add_option("--kill-grace", f->kill_grace, "SIGTERM to SIGKILL delay (default 10s)");
   sub.add_option("--drain-timeout", f->drain_timeout, "On SIGTERM, time running tasks get before being handed back (default 30s)");

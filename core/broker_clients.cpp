@@ -245,7 +245,7 @@ void BrokerEngine::handle_update(const std::string& peer, std::uint64_t rid, con
       name_changed = true;
     } else if (key == "throttle") {
       if (!to_int(n) || n < 0) return bad("expected a count, 0 for none");
-      if (!job.is_array) return bad("job " + m.target() + " is not an array");
+      if (!job.is_array) return reply_error(peer, rid, 1, "throttle applies to arrays; job " + m.target() + " is not one");
       next.set_throttle(static_cast<std::uint32_t>(n));
       throttle_changed = true;
     } else if (key == "retries") {

@@ -127,6 +127,7 @@ void BrokerEngine::finish_task(Job& job, std::uint64_t ordinal, const pb::TaskRe
   else if (r.outcome() == pb::EXITED && r.exit_code() == 0 && r.signal() == 0) state = pb::COMPLETED;
   if (r.outcome() == pb::LAUNCH_FAILED) {
     spdlog::warn("task {} could not start: {}", job.task_name(ordinal), r.error());
+    job.errors[ordinal] = r.error();
     if (rec.exit_code == 0) rec.exit_code = 127;
   }
 

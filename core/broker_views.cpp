@@ -52,6 +52,7 @@ void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::op
     t->set_max_rss_kb(rec.max_rss_kb);
     t->set_cpu_ms(rec.cpu_ms);
     t->set_outcome(rec.outcome);
+    if (auto e = job.errors.find(ordinal); e != job.errors.end()) t->set_error(e->second);
   }
 }
 
@@ -204,7 +205,16 @@ void BrokerEngine::handle_explain(const std::string& peer, std::uint64_t rid, co
           say(fmt::format("queue {} has {} tasks running, its cap", job.queue, running));
         break;
       }
-      case Gate::Parked: say(never_fits(pool_, job)); break;
+      case Gate::Parked: {
+        say(never_fits(pool_, job));
+        const Worker* largest = nullptr;
+        pool_.for_each([&](const Worker& w) {
+          if (w.state != WorkerState::Lost && w.serves(job.queue) && (!largest || w.capacity.cpus > largest->capacity.cpus))
+            largest = &w;
+        });
+        if (largest) out->set_largest_worker(largest->name);
+        break;
+      }
       case Gate::Ready: {
         const std::size_t pos = sched_.queue().position(job);
         out->set_queue_position(static_cast<std::int32_t>(pos + 1));

@@ -97,6 +97,7 @@ struct Job {
   IntervalSet corr_never;         // aftercorr: the matching task did not complete
   IntervalSet cancelled_pending;  // cancelled before they ever ran (journaled with the job)
   std::map<std::uint64_t, TaskRecord> tasks;  // by ordinal
+  std::map<std::uint64_t, std::string> errors;  // why a task could not start (launch failures only)
 
   std::uint32_t running = 0;
   std::uint32_t delayed = 0;      // retry backoff or requeued, not yet back in `pending`

@@ -83,3 +83,43 @@ job_state() {
 job_is() {
   [ "$(job_state "$1")" = "$2" ]
 }
+
+# --- helpers for batch.bats and scheduler.bats ---------------------------
+
+# A task body that appends "S <ns>" when it starts and "E <ns>" when it ends to
+# the file $EVENTS (exported by the test), sleeping $1 seconds in between:
+#   submit ... -- sh -c "$EVENT_TASK" 0.5
+EVENT_TASK='echo "S $(date +%s%N) $BATON_JOB_ID $BATON_WORKER" >>"$EVENTS"; sleep "$0"; echo "E $(date +%s%N) $BATON_JOB_ID $BATON_WORKER" >>"$EVENTS"'
+
+# max_overlap FILE: the most S..E intervals of FILE open at one instant
+# (an end and a start with the same stamp do not overlap).
+max_overlap() {
+  sort -k2,2n -k1,1 "$1" | awk '$1 == "E" { n-- } $1 == "S" { if (++n > max) max = n } END { print max + 0 }'
+}
+
+# event_time FILE KIND JOB: the stamp of JOB's first KIND (S or E) event.
+event_time() {
+  awk -v k="$2" -v j="$3" '$1 == k && $3 == j { print $2; exit }' "$1"
+}
+
+# status_has REGEX [status args...]: some line of `status ARGS` matches REGEX (ERE).
+status_has() {
+  local re=$1; shift
+  "$BATON" status "$@" | grep -Eq -- "$re"
+}
+
+# is_json: stdin is valid JSON (python3, else jq, else a shape check).
+is_json() {
+  if command -v python3 >/dev/null; then python3 -m json.tool >/dev/null
+  elif command -v jq >/dev/null; then jq -e . >/dev/null
+  else grep -Eq '^[[:space:]]*[{[].*[]}][[:space:]]*$'
+  fi
+}
+
+# forget_pid PID: drop a pid the test already waited for from STARTED_PIDS,
+# so teardown never signals a recycled pid.
+forget_pid() {
+  local p keep=()
+  for p in "${STARTED_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  STARTED_PIDS=("${keep[@]}")
+}
