@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/broker_engine.h"
 
 namespace baton {
@@ -125,7 +127,8 @@ void BrokerEngine::handle_register(const std::string& peer, const pb::Register& 
     orphans_.erase(o);
   }
   // Rebuild the worker's accounting from scratch, keeping the tasks that match.
-  for (const TaskKey& t : w.tasks) {
+  // (release() erases from w.tasks, so walk a copy.)
+  for (const TaskKey& t : std::vector<TaskKey>(w.tasks.begin(), w.tasks.end())) {
     Job& job = jobs_.at(t.job);
     pool_.release(w, t, job.need, job.tasks.at(t.ordinal).gpus);
   }
@@ -136,8 +139,10 @@ void BrokerEngine::handle_register(const std::string& peer, const pb::Register& 
     TaskRecord& rec = job.tasks.at(t.ordinal);
     auto r = reported.find(t);
     if (r != reported.end() && r->second.first == rec.attempt && rec.state == pb::RUNNING) {
-      auto gpus = pool_.allocate(w, t, job.need);
-      (void)gpus;  // keep the GPUs recorded at dispatch
+      // allocate() takes the lowest free GPU ids; the task keeps the ones it
+      // was given at dispatch, so give those back and take its own.
+      for (auto g : pool_.allocate(w, t, job.need))
+        w.gpus_free.insert(std::lower_bound(w.gpus_free.begin(), w.gpus_free.end(), g), g);
       for (auto g : rec.gpus) std::erase(w.gpus_free, g);
       rec.worker = w.slot;
       if (r->second.second) rec.start_ms = r->second.second;

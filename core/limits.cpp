@@ -15,14 +15,19 @@ std::uint32_t Limits::running(const std::string& key) const {
 }
 
 std::optional<std::pair<std::string, Reason>> Limits::blocked(const Job& job) const {
-  const std::pair<std::string, Reason> keys[] = {
-      {job_key(job), Reason::Throttle},
-      {user_key(job), Reason::UserLimit},
-      {queue_key(job), Reason::QueueLimit},
+  // Called for every job a pass looks at: build a key only when its cap is set.
+  auto at_cap = [&](std::uint32_t c, std::string key, Reason reason) -> std::optional<std::pair<std::string, Reason>> {
+    if (running(key) >= c) return std::make_pair(std::move(key), reason);
+    return std::nullopt;
   };
-  for (const auto& [key, reason] : keys) {
-    const std::uint32_t c = cap(key, job);
-    if (c > 0 && running(key) >= c) return std::make_pair(key, reason);
+  if (job.spec.throttle() > 0)
+    if (auto b = at_cap(job.spec.throttle(), job_key(job), Reason::Throttle)) return b;
+  if (cfg_.user_limit > 0)
+    if (auto b = at_cap(cfg_.user_limit, user_key(job), Reason::UserLimit)) return b;
+  if (!cfg_.queue_limits.empty()) {
+    auto q = cfg_.queue_limits.find(job.queue);
+    if (q != cfg_.queue_limits.end() && q->second > 0)
+      if (auto b = at_cap(q->second, queue_key(job), Reason::QueueLimit)) return b;
   }
   return std::nullopt;
 }

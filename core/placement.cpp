@@ -46,10 +46,11 @@ bool Placement::better(const Worker& a, const Worker& b) const {
 
 WorkerSlot Placement::choose(const WorkerPool& pool, const Job& job,
                              const std::function<bool(const Worker&)>& allow) {
+  if (job.need.cpus > pool.largest_free_cpus()) return kNoWorker;  // fits nowhere now
   const Worker* best = nullptr;
   for (WorkerSlot s : pool.available()) {
     const Worker& w = pool.at(s);
-    if (!pool.eligible(w, job) || !job.need.fits_beside(w.used, w.capacity) || !allow(w)) continue;
+    if (!job.need.fits_beside(w.used, w.capacity) || !pool.eligible(w, job) || !allow(w)) continue;
     if (!best || better(w, *best)) best = &w;
   }
   return best ? best->slot : kNoWorker;

@@ -19,7 +19,8 @@ class Placement {
   explicit Placement(const SchedulerConfig& cfg) : cfg_(cfg) {}
 
   // Best worker in `pool.available()` that `allow` accepts and where the job's
-  // task fits now; kNoWorker if none. O(available workers).
+  // task fits now; kNoWorker if none. O(available workers), and O(1) when the
+  // task needs more cpus than any one worker has free.
   WorkerSlot choose(const WorkerPool& pool, const Job& job,
                     const std::function<bool(const Worker&)>& allow);
   // Ranks two candidates: true when `a` is preferred over `b`.

@@ -92,7 +92,7 @@ double ReadyQueue::usage(const std::string& user, TimeMs now) const {
 ReadyQueue::Walk::Walk(ReadyQueue& q) : q_(q) {
   for (auto& [user, b] : q_.buckets_) {
     if (b.entries.empty()) continue;
-    cursors_.push_back(Cursor{user, b.entries.begin()});
+    cursors_.push_back(Cursor{user, &b.entries, b.entries.begin()});
     auto u = q_.usage_.find(user);
     heap_.push(Rank{u == q_.usage_.end() ? 0.0 : u->second, cursors_.size() - 1});
   }
@@ -103,7 +103,7 @@ JobId ReadyQueue::Walk::current() const { return cursors_[heap_.top().cursor].it
 void ReadyQueue::Walk::settle() {
   while (!heap_.empty()) {
     const Cursor& c = cursors_[heap_.top().cursor];
-    if (c.it != q_.buckets_[c.user].entries.end()) return;
+    if (c.it != c.entries->end()) return;
     heap_.pop();
   }
 }
@@ -115,7 +115,7 @@ void ReadyQueue::Walk::skip() {
 
 void ReadyQueue::Walk::remove() {
   Cursor& c = cursors_[heap_.top().cursor];
-  c.it = q_.buckets_[c.user].entries.erase(c.it);
+  c.it = c.entries->erase(c.it);
   --q_.size_;
   settle();
 }

@@ -58,6 +58,7 @@ class ReadyQueue {
    private:
     struct Cursor {
       std::string user;
+      std::set<Entry>* entries;   // its bucket's; map nodes do not move
       std::set<Entry>::iterator it;
     };
     struct Rank {

@@ -1,6 +1,7 @@
 #include "core/scheduler.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace baton {
 
@@ -122,12 +123,15 @@ void Scheduler::park(Job& job) {
   parked_.insert(job.id);
 }
 
-TimeMs Scheduler::expected_end(const TaskKey& t) const {
+TimeMs Scheduler::expected_end(const TaskKey& t, TimeMs now) const {
   const Job& job = jobs_.at(t.job);
   const std::int64_t limit = job.spec.time_limit_s();
   if (limit <= 0) return kNever;
-  const TaskRecord& rec = job.tasks.at(t.ordinal);
-  return std::max(rec.start_ms, rec.dispatched_ms) + limit * kSecond;
+  // A task placed earlier in the current pass has no RUNNING record yet (the
+  // engine records it after the pass): it starts now.
+  auto rec = job.tasks.find(t.ordinal);
+  if (rec == job.tasks.end() || rec->second.state != pb::RUNNING) return now + limit * kSecond;
+  return std::max(rec->second.start_ms, rec->second.dispatched_ms) + limit * kSecond;
 }
 
 std::optional<Reservation> Scheduler::estimate(const Job& job, TimeMs now) const {
@@ -140,7 +144,7 @@ std::optional<Reservation> Scheduler::estimate(const Job& job, TimeMs now) const
     if (!job.need.fits_in(free)) {
       std::vector<std::pair<TimeMs, TaskKey>> ends;
       ends.reserve(w.tasks.size());
-      for (const TaskKey& t : w.tasks) ends.emplace_back(expected_end(t), t);
+      for (const TaskKey& t : w.tasks) ends.emplace_back(expected_end(t, now), t);
       std::sort(ends.begin(), ends.end());
       start = kNever;
       for (const auto& [end, t] : ends) {
@@ -182,9 +186,15 @@ std::vector<Dispatch> Scheduler::pass(TimeMs now) {
   reservation_.reset();
   closed_.clear();
   std::uint32_t blocked = 0;
+  std::vector<const Job*> closers;  // backfill off: blocked jobs whose workers were closed
+  // Built once per pass, not per job: its captures do not fit std::function's
+  // inline buffer, so each construction would allocate.
+  const Job* current = nullptr;
+  const std::function<bool(const Worker&)> allow = [&](const Worker& w) { return allowed(w, *current, now); };
   ReadyQueue::Walk walk(ready_);
   while (!walk.done()) {
     Job& job = jobs_.at(walk.current());
+    current = &job;
     if (pool_.free_cpus() == 0) {
       if (!reservation_ && closed_.empty()) job.reason = Reason::Resources;
       break;
@@ -202,7 +212,7 @@ std::vector<Dispatch> Scheduler::pass(TimeMs now) {
       limits_.wait(job, cap->first);
       continue;
     }
-    const WorkerSlot slot = placement_.choose(pool_, job, [&](const Worker& w) { return allowed(w, job, now); });
+    const WorkerSlot slot = placement_.choose(pool_, job, allow);
     if (slot != kNoWorker) {
       Worker& w = pool_.at(slot);
       if (reservation_ && reservation_->worker == slot) {
@@ -228,8 +238,10 @@ std::vector<Dispatch> Scheduler::pass(TimeMs now) {
         job.gate = Gate::None;
       } else {
         job.reason = Reason::Priority;
-        walk.recharged();
       }
+      // The user was just charged: re-rank, whether or not this job is done,
+      // or a fair-share user's remaining jobs all go before anyone else's.
+      walk.recharged();
       continue;
     }
     if (!pool_.could_ever_fit(job)) {
@@ -239,9 +251,19 @@ std::vector<Dispatch> Scheduler::pass(TimeMs now) {
     }
     if (!cfg_.backfill) {
       job.reason = closed_.empty() ? Reason::Resources : Reason::Priority;
-      pool_.for_each([&](const Worker& w) {
-        if (pool_.eligible(w, job)) closed_.insert(w.slot);
+      // A job that needs at least what an earlier blocked one did, in the
+      // same queue with the same constraints, could use no other workers.
+      const bool covered = std::any_of(closers.begin(), closers.end(), [&](const Job* c) {
+        return c->queue == job.queue && c->constraints == job.constraints && c->need.fits_in(job.need);
       });
+      if (!covered) {
+        closers.push_back(&job);
+        pool_.for_each([&](const Worker& w) {
+          if (pool_.eligible(w, job)) closed_.insert(w.slot);
+        });
+        // Every worker with a free cpu is held: nothing behind can start.
+        if (std::includes(closed_.begin(), closed_.end(), pool_.available().begin(), pool_.available().end())) break;
+      }
     } else if (!reservation_) {
       reservation_ = estimate(job, now);
       job.reason = Reason::Resources;

@@ -13,7 +13,8 @@
 // fit in what the reserved job leaves spare. With backfill off, a blocked job
 // closes every worker it could use to the jobs behind it. Cost per dispatch is
 // O(log n) in queued jobs plus O(workers); a pass looks past at most
-// `backfill_depth` blocked jobs and stops when no cpu is free.
+// `backfill_depth` blocked jobs and stops when no cpu is free (with backfill
+// off, when every worker with a free cpu is held).
 #pragma once
 
 #include <optional>
@@ -84,7 +85,7 @@ class Scheduler {
 
  private:
   bool allowed(const Worker& w, const Job& job, TimeMs now) const;
-  TimeMs expected_end(const TaskKey& t) const;
+  TimeMs expected_end(const TaskKey& t, TimeMs now) const;
   void park(Job& job);
 
   const SchedulerConfig& cfg_;

@@ -213,7 +213,9 @@ void WorkerEngine::on_exit(const ProcessExit& e, TimeMs now) {
 
 void WorkerEngine::hand_back_all(TimeMs now) {
   for (auto& [key, t] : tasks_) {
-    if (t.handed_back) continue;
+    // A task already stopping (time limit, cancel) reports how it ended;
+    // handing it back would run a timed-out task again.
+    if (t.handed_back || t.kill_at != kNever) continue;
     t.handed_back = true;
     terminate(t, now);
   }

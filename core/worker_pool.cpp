@@ -119,17 +119,30 @@ void WorkerPool::refresh(Worker& w) {
   if (avail) available_.insert(w.slot);
   else available_.erase(w.slot);
   free_cpus_ -= w.counted_free;
+  if (w.counted_free > 0) {
+    auto it = free_sizes_.find(w.counted_free);
+    if (it != free_sizes_.end()) free_sizes_.erase(it);
+  }
   w.counted_free = avail ? w.capacity.cpus - w.used.cpus : 0;
   free_cpus_ += w.counted_free;
+  if (w.counted_free > 0) free_sizes_.insert(w.counted_free);
 }
 
 bool WorkerPool::eligible(const Worker& w, const Job& job) const {
-  return w.serves(job.queue) && w.matches(job.constraints) && job.need.fits_in(w.capacity);
+  return job.need.fits_in(w.capacity) && w.serves(job.queue) && w.matches(job.constraints);
 }
 
 bool WorkerPool::could_ever_fit(const Job& job) const {
-  for (const auto& w : slots_)
-    if (w->state != WorkerState::Lost && eligible(*w, job)) return true;
+  // A pass asks this for every blocked job, and most are alike: the worker
+  // that fitted the last one usually fits this one too.
+  if (fit_hint_ < slots_.size() && slots_[fit_hint_]->state != WorkerState::Lost && eligible(*slots_[fit_hint_], job))
+    return true;
+  for (const auto& w : slots_) {
+    if (w->state != WorkerState::Lost && eligible(*w, job)) {
+      fit_hint_ = w->slot;
+      return true;
+    }
+  }
   return false;
 }
 

@@ -80,6 +80,9 @@ class WorkerPool {
   // Workers that are up and have at least one free cpu, ascending slot.
   const std::set<WorkerSlot>& available() const { return available_; }
   std::uint64_t free_cpus() const { return free_cpus_; }
+  // The most cpus free on any one available worker: a task needing more fits
+  // nowhere now, which a scheduling pass can tell without a scan.
+  std::uint32_t largest_free_cpus() const { return free_sizes_.empty() ? 0 : *free_sizes_.rbegin(); }
   // Could any registered, live worker ever run a task of this shape?
   bool could_ever_fit(const Job& job) const;
   bool eligible(const Worker& w, const Job& job) const;
@@ -101,6 +104,8 @@ class WorkerPool {
   std::list<WorkerSlot> live_;          // least recently heard first
   std::set<WorkerSlot> available_;
   std::uint64_t free_cpus_ = 0;
+  std::multiset<std::uint32_t> free_sizes_;  // counted_free of each available worker
+  mutable WorkerSlot fit_hint_ = 0;          // where could_ever_fit() last found a fit
 };
 
 }  // namespace baton
