@@ -23,10 +23,11 @@ struct Term {
 Result<std::vector<Term>> parse_terms(std::string_view text) {
   std::vector<Term> terms;
   if (text.empty()) return Status::error("empty array index expression");
-  while (!text.empty()) {
+  for (bool more = true; more;) {
     auto comma = text.find(',');
     std::string_view t = text.substr(0, comma);
-    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    more = comma != std::string_view::npos;
+    text = more ? text.substr(comma + 1) : std::string_view();
     const std::string what = "bad array index term '" + std::string(t) + "'";
     Term term{0, 0, 1};
     auto colon = t.find(':');

@@ -57,10 +57,13 @@ Result<Dependency> parse_dependency(std::string_view text) {
                          "': use ',' (all must hold) or '?' (any may hold), not both");
   dep.any = has_q;
   const char sep = has_q ? '?' : ',';
-  while (!text.empty()) {
+  const std::string whole(text);
+  for (bool more = true; more;) {
     auto p = text.find(sep);
     std::string_view term = text.substr(0, p);
-    text = p == std::string_view::npos ? std::string_view() : text.substr(p + 1);
+    more = p != std::string_view::npos;
+    text = more ? text.substr(p + 1) : std::string_view();
+    if (term.empty()) return Status::error("bad dependency term '' in '" + whole + "': a separator with nothing after it");
     auto colon = term.find(':');
     const std::string_view name = term.substr(0, colon);
     DepTerm t;
@@ -79,10 +82,11 @@ Result<Dependency> parse_dependency(std::string_view text) {
       if (!ids.empty()) return Status::error("bad dependency term '" + std::string(term) + "': singleton takes no job ids");
     } else {
       if (ids.empty()) return Status::error("bad dependency term '" + std::string(term) + "': expected " + std::string(name) + ":JOBID[:JOBID...]");
-      while (!ids.empty()) {
+      for (bool more_ids = true; more_ids;) {
         auto c = ids.find(':');
         std::string_view id = ids.substr(0, c);
-        ids = c == std::string_view::npos ? std::string_view() : ids.substr(c + 1);
+        more_ids = c != std::string_view::npos;
+        ids = more_ids ? ids.substr(c + 1) : std::string_view();
         JobId j = 0;
         auto [ptr, ec] = std::from_chars(id.data(), id.data() + id.size(), j);
         if (ec != std::errc() || ptr != id.data() + id.size() || j == 0)

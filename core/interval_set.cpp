@@ -112,10 +112,12 @@ std::optional<IntervalSet> IntervalSet::parse(std::string_view text) {
     auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
     return ec == std::errc() && p == t.data() + t.size() && !t.empty();
   };
-  while (!text.empty()) {
+  if (text.empty()) return s;
+  for (bool more = true; more;) {
     auto comma = text.find(',');
     std::string_view term = text.substr(0, comma);
-    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    more = comma != std::string_view::npos;
+    text = more ? text.substr(comma + 1) : std::string_view();
     std::uint64_t lo = 0, hi = 0;
     auto dash = term.find('-');
     if (dash == std::string_view::npos) {

@@ -28,7 +28,6 @@ void WorkerEngine::on_connected(TimeMs now) {
   r->set_weight(cfg_.weight);
   for (auto g : cfg_.gpu_ids) r->add_gpu_ids(g);
   for (const auto& [key, t] : tasks_) {
-    if (t.handed_back) continue;
     pb::RunningTask* rt = r->add_running();
     *rt->mutable_task() = t.ref;
     rt->set_start_ms(t.start_ms);
@@ -241,8 +240,9 @@ void WorkerEngine::on_tick(TimeMs now) {
   if (now >= next_heartbeat_) {
     pb::Envelope env;
     pb::Heartbeat* hb = env.mutable_heartbeat();
-    for (const auto& [key, t] : tasks_)
-      if (!t.handed_back) *hb->add_running() = t.ref;
+    // Every process still alive, stopping ones too: the broker requeues a
+    // handed-back task when its result comes, not when it vanishes from here.
+    for (const auto& [key, t] : tasks_) *hb->add_running() = t.ref;
     send(std::move(env));
     next_heartbeat_ = now + cfg_.heartbeat_ms;
   }

@@ -6,6 +6,8 @@
 
 using namespace baton;
 
+TEST_SUITE("core.ids") {
+
 TEST_CASE("task targets parse as job, task or index range") {
   auto a = parse_target("42");
   REQUIRE(a);
@@ -24,3 +26,5 @@ TEST_CASE("task targets parse as job, task or index range") {
   CHECK(format_task(42, 7, true) == "42_7");
   CHECK(format_task(42, 0, false) == "42");
 }
+
+}  // TEST_SUITE
