@@ -13,11 +13,10 @@ namespace baton::cli {
 
 namespace {
 
-// Prints per-target notes; the reply's code decides the exit status.
-int finish_reply(const Context& ctx, bool ok_call, const pb::Envelope& reply, int code) {
+// Prints per-target notes; a failed call has already printed its error.
+int finish_reply(bool ok_call, const pb::Envelope& reply, int code) {
   if (!ok_call) return code;
   for (const auto& m : reply.reply().messages()) std::cerr << "baton: " << m << "\n";
-  (void)ctx;
   return kOk;
 }
 
@@ -36,7 +35,7 @@ int run_cancel(Context& ctx, const CancelFlags& f) {
   }
   int code = 0;
   const bool ok = ctx.call(req, reply, code);
-  return finish_reply(ctx, ok, reply, code);
+  return finish_reply(ok, reply, code);
 }
 
 int run_hold(Context& ctx, const std::vector<std::string>& targets, bool hold) {
@@ -45,7 +44,7 @@ int run_hold(Context& ctx, const std::vector<std::string>& targets, bool hold) {
   req.mutable_hold()->set_hold(hold);
   int code = 0;
   const bool ok = ctx.call(req, reply, code);
-  return finish_reply(ctx, ok, reply, code);
+  return finish_reply(ok, reply, code);
 }
 
 struct UpdateFlags {
@@ -65,7 +64,7 @@ int run_update(Context& ctx, const UpdateFlags& f) {
   }
   int code = 0;
   const bool ok = ctx.call(req, reply, code);
-  return finish_reply(ctx, ok, reply, code);
+  return finish_reply(ok, reply, code);
 }
 
 struct WaitFlags {

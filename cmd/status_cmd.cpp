@@ -112,17 +112,14 @@ struct HistoryFlags {
 
 int run_history(Context& ctx, const HistoryFlags& f) {
   pb::Envelope req, reply;
-  if (!f.since.empty()) {
-    auto t = parse_begin(f.since.rfind("now-", 0) == 0 ? "now" : f.since, wall_now());
-    if (f.since.rfind("now-", 0) == 0) {
-      auto d = parse_duration(f.since.substr(4));
-      if (!d) return ctx.fail(kUsage, "--since: " + d.error());
-      req.mutable_history()->set_since_ms(wall_now() - *d);
-    } else if (!t) {
-      return ctx.fail(kUsage, "--since: " + t.error());
-    } else {
-      req.mutable_history()->set_since_ms(*t);
-    }
+  if (f.since.rfind("now-", 0) == 0) {  // a relative time in the past
+    auto d = parse_duration(f.since.substr(4));
+    if (!d) return ctx.fail(kUsage, "--since: " + d.error());
+    req.mutable_history()->set_since_ms(wall_now() - *d);
+  } else if (!f.since.empty()) {
+    auto t = parse_begin(f.since, wall_now());
+    if (!t) return ctx.fail(kUsage, "--since: " + t.error());
+    req.mutable_history()->set_since_ms(*t);
   }
   req.mutable_history()->set_limit(f.limit);
   req.mutable_history()->set_user(f.user);

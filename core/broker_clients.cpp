@@ -260,7 +260,6 @@ void BrokerEngine::handle_update(const std::string& peer, std::uint64_t rid, con
     reply_error(peer, rid, 1, "job " + m.target() + " has no pending tasks; only throttle and retries can change now");
     return;
   }
-  const Gate before = job.gate;
   sched_.leave(job);
   if (name_changed) {
     auto g = groups_.find({job.spec.user(), job.spec.name()});
@@ -272,7 +271,6 @@ void BrokerEngine::handle_update(const std::string& peer, std::uint64_t rid, con
   }
   job.spec = std::move(next);
   journal_.record_job(job);
-  (void)before;
   if (name_changed && job.dep.has(DepType::Singleton)) reevaluate(job, now);
   sched_.regate(job, now);
   if (throttle_changed) sched_.limits_changed(Limits::job_key(job), now);

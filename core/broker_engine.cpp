@@ -281,7 +281,8 @@ void BrokerEngine::corr_init(Job& job) {
 }
 
 // The task at `ordinal` of `src` ended (UINT64_MAX: the whole job did): move
-// the matching task of `dep` out of its aftercorr wait.
+// the matching task of `dep` out of its aftercorr wait. now == 0 means "while
+// the job is being built" (submit, restore): only the sets change then.
 void BrokerEngine::corr_update(Job& dep, const Job& src, std::uint64_t ordinal, TimeMs now) {
   auto settle = [&](std::uint64_t mine, bool ok) {
     if (!dep.corr_wait.contains(mine)) return;

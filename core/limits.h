@@ -40,7 +40,6 @@ class Limits {
   static std::string user_key(const Job& j) { return "user:" + j.spec.user(); }
   static std::string queue_key(const Job& j) { return "queue:" + j.queue; }
   static std::string job_key(const Job& j) { return "job:" + std::to_string(j.id); }
-  void forget_job(const Job& j) { running_.erase(job_key(j)); }
 
  private:
   std::uint32_t cap(const std::string& key, const Job& job) const;

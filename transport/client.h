@@ -33,8 +33,8 @@ class Client {
   bool call(pb::Envelope req, pb::Envelope& reply, ClientError& err);
 
   // Sends a long-lived request (wait) and returns its reply whenever it
-  // comes. Gives up with exit status 3 after `timeout` of broker silence, and
-  // with `on_timeout` after `overall_ms` (0: never).
+  // comes. Gives up with exit status 3 after the client timeout of broker
+  // silence, and with the message "timed out" after `overall_ms` (0: never).
   bool wait_for(pb::Envelope req, pb::Envelope& reply, ClientError& err, TimeMs overall_ms);
 
   const std::string& endpoint() const { return endpoint_; }
