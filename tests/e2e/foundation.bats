@@ -90,3 +90,28 @@ teardown() {
   run timeout 20 "$BATON" --set client.timeout=1s submit -- true
   [ "$status" -eq 3 ]
 }
+
+@test "a broker restart re-attaches running tasks instead of running them again" {
+  start_worker w1 1
+  id=$("$BATON" submit --parsable -o out.txt -- sh -c 'echo "attempt $BATON_ATTEMPT" >> attempts; sleep 3; echo finished')
+  wait_until 10 test -s attempts
+  kill -9 "$BROKER_PID"
+  wait_gone "$BROKER_PID" 5
+  start_broker "$CLIENT_PORT" "$WORKER_PORT"
+  run timeout 60 "$BATON" wait "$id"
+  [ "$status" -eq 0 ]
+  [ "$(cat attempts)" = "attempt 1" ]
+  [ "$(cat out.txt)" = finished ]
+  grep -q "registered: .* 1 running task" "$TEST_DIR/broker.log.cur"
+}
+
+@test "a worker stopped with SIGTERM finishes its task before it exits" {
+  start_worker w1 1
+  id=$("$BATON" submit --parsable -o out.txt -- sh -c 'sleep 1; echo drained-ok')
+  wait_until 10 job_is "$id" RUNNING
+  kill -TERM "${WORKER_PIDS[w1]}"
+  wait_gone "${WORKER_PIDS[w1]}" 20
+  run timeout 20 "$BATON" wait "$id"
+  [ "$status" -eq 0 ]
+  [ "$(cat out.txt)" = drained-ok ]
+}
