@@ -271,6 +271,7 @@ void BrokerEngine::handle_update(const std::string& peer, std::uint64_t rid, con
   }
   job.spec = std::move(next);
   journal_.record_job(job);
+  pool_.for_each([&](Worker& w) { w.specs.erase(job.id); });  // send the new spec with the next task
   if (name_changed && job.dep.has(DepType::Singleton)) reevaluate(job, now);
   sched_.regate(job, now);
   if (throttle_changed) sched_.limits_changed(Limits::job_key(job), now);

@@ -74,7 +74,8 @@ void BrokerEngine::dispatch(const Dispatch& d, TimeMs now) {
   ref->set_job(job.id);
   ref->set_index(job.index_of(d.task.ordinal));
   ref->set_attempt(rec.attempt);
-  *a->mutable_spec() = job.spec;
+  if (w.specs.insert(job.id).second) *a->mutable_spec() = job.spec;
+  else a->set_spec_cached(true);
   for (auto g : d.gpus) a->add_gpus(g);
   a->set_is_array(job.is_array);
   a->set_array_count(static_cast<std::uint32_t>(job.array.count()));
@@ -117,7 +118,8 @@ void BrokerEngine::finish_task(Job& job, std::uint64_t ordinal, const pb::TaskRe
   rec.outcome = r.outcome();
   release_worker(job, ordinal, rec, now);
 
-  if (r.outcome() == pb::HANDED_BACK && !rec.cancel_requested) {
+  if (r.outcome() == pb::NEED_SPEC && rec.worker < pool_.size()) pool_.at(rec.worker).specs.erase(job.id);
+  if ((r.outcome() == pb::HANDED_BACK || r.outcome() == pb::NEED_SPEC) && !rec.cancel_requested) {
     requeue(job, ordinal, rec, now, /*crash=*/false);
     return;
   }
@@ -194,6 +196,7 @@ void BrokerEngine::job_terminal(Job& job, TimeMs now) {
   if (job.end_ms) return;  // already recorded
   job.end_ms = now;
   active_.erase(job.id);
+  pool_.for_each([&](Worker& w) { w.specs.erase(job.id); });
   sched_.leave(job);
   sched_.regate(job, now);  // clears reasons for the display
   journal_.record_job_state(job);

@@ -17,6 +17,7 @@ void WorkerEngine::send(pb::Envelope msg) { out_.send(Channel::Worker, {}, std::
 
 void WorkerEngine::on_connected(TimeMs now) {
   registered_ = false;
+  jobs_.clear();  // the broker sends specs again to a new registration
   last_heard_ = now;
   pb::Envelope env;
   pb::Register* r = env.mutable_register_();
@@ -83,8 +84,50 @@ void WorkerEngine::on_message(const pb::Envelope& msg, TimeMs now) {
   }
 }
 
-LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a) const {
-  const pb::JobSpec& s = a.spec();
+namespace {
+
+// Variables the worker sets for each task; inherited values (a job submitted
+// from inside another task) are dropped so they cannot leak through.
+bool set_per_task(std::string_view key, bool sets_cuda) {
+  static constexpr std::string_view kOwn[] = {
+      "BATON_JOB_ID", "BATON_TASK_ID", "BATON_JOB_NAME", "BATON_ATTEMPT", "BATON_CPUS", "BATON_WORKER",
+      "BATON_SUBMIT_DIR", "BATON_ARRAY_JOB_ID", "BATON_ARRAY_TASK_ID", "BATON_ARRAY_TASK_COUNT",
+      "BATON_ARRAY_TASK_MIN", "BATON_ARRAY_TASK_MAX"};
+  for (std::string_view k : kOwn)
+    if (key == k) return true;
+  return sets_cuda && key == "CUDA_VISIBLE_DEVICES";
+}
+
+}  // namespace
+
+const WorkerEngine::CachedJob& WorkerEngine::remember(std::uint64_t job, const pb::JobSpec& spec) {
+  if (jobs_.size() >= kCachedJobs) {
+    // Forget jobs with nothing running here; the broker re-sends on NEED_SPEC.
+    for (auto it = jobs_.begin(); it != jobs_.end() && jobs_.size() >= kCachedJobs / 2;) {
+      const bool running = std::any_of(tasks_.begin(), tasks_.end(),
+                                       [&](const auto& kv) { return kv.first.first == it->first; });
+      it = running ? std::next(it) : jobs_.erase(it);
+    }
+  }
+  CachedJob& c = jobs_[job];
+  c.spec = spec;
+  c.base_env.clear();
+  std::map<std::string, std::string> env;
+  const bool sets_cuda = !cfg_.gpu_ids.empty();
+  for (const std::string& kv : spec.env()) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    std::string key = kv.substr(0, eq);
+    if (set_per_task(key, sets_cuda)) continue;
+    env[std::move(key)] = kv.substr(eq + 1);
+  }
+  env.try_emplace("PATH", "/usr/local/bin:/usr/bin:/bin");
+  for (auto& [k, v] : env) c.base_env.push_back(k + "=" + v);
+  return c;
+}
+
+LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a, const CachedJob& job) const {
+  const pb::JobSpec& s = job.spec;
   LaunchSpec l;
   l.task = TaskId{a.task().job(), a.task().index()};
   l.attempt = a.task().attempt();
@@ -93,33 +136,28 @@ LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a) const {
   l.cwd = !s.cwd().empty() ? s.cwd() : !s.submit_dir().empty() ? s.submit_dir() : "/";
   l.append = s.open_append();
 
-  std::map<std::string, std::string> env;
-  for (const std::string& kv : s.env()) {
-    auto eq = kv.find('=');
-    if (eq != std::string::npos && eq > 0) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  env.try_emplace("PATH", "/usr/local/bin:/usr/bin:/bin");
-  const std::string id = format_task(a.task().job(), a.task().index(), a.is_array());
-  env["BATON_JOB_ID"] = std::to_string(a.task().job());
-  env["BATON_TASK_ID"] = id;
-  env["BATON_JOB_NAME"] = s.name();
-  env["BATON_ATTEMPT"] = std::to_string(a.task().attempt());
-  env["BATON_CPUS"] = std::to_string(std::max<std::uint32_t>(1, s.resources().cpus()));
-  env["BATON_WORKER"] = cfg_.name;
-  env["BATON_SUBMIT_DIR"] = s.submit_dir();
+  l.env.reserve(job.base_env.size() + 14);
+  l.env.insert(l.env.end(), job.base_env.begin(), job.base_env.end());
+  auto set = [&l](const char* k, const std::string& v) { l.env.push_back(std::string(k) + "=" + v); };
+  set("BATON_JOB_ID", std::to_string(a.task().job()));
+  set("BATON_TASK_ID", format_task(a.task().job(), a.task().index(), a.is_array()));
+  set("BATON_JOB_NAME", s.name());
+  set("BATON_ATTEMPT", std::to_string(a.task().attempt()));
+  set("BATON_CPUS", std::to_string(std::max<std::uint32_t>(1, s.resources().cpus())));
+  set("BATON_WORKER", cfg_.name);
+  set("BATON_SUBMIT_DIR", s.submit_dir());
   if (a.is_array()) {
-    env["BATON_ARRAY_JOB_ID"] = std::to_string(a.task().job());
-    env["BATON_ARRAY_TASK_ID"] = std::to_string(a.task().index());
-    env["BATON_ARRAY_TASK_COUNT"] = std::to_string(a.array_count());
-    env["BATON_ARRAY_TASK_MIN"] = std::to_string(a.array_min());
-    env["BATON_ARRAY_TASK_MAX"] = std::to_string(a.array_max());
+    set("BATON_ARRAY_JOB_ID", std::to_string(a.task().job()));
+    set("BATON_ARRAY_TASK_ID", std::to_string(a.task().index()));
+    set("BATON_ARRAY_TASK_COUNT", std::to_string(a.array_count()));
+    set("BATON_ARRAY_TASK_MIN", std::to_string(a.array_min()));
+    set("BATON_ARRAY_TASK_MAX", std::to_string(a.array_max()));
   }
   if (!cfg_.gpu_ids.empty() || a.gpus_size() > 0) {
     std::string gpus;
     for (auto g : a.gpus()) gpus += (gpus.empty() ? "" : ",") + std::to_string(g);
-    env["CUDA_VISIBLE_DEVICES"] = gpus;  // empty hides the host's GPUs from tasks that asked for none
+    set("CUDA_VISIBLE_DEVICES", gpus);  // empty hides the host's GPUs from tasks that asked for none
   }
-  for (auto& [k, v] : env) l.env.push_back(k + "=" + v);
 
   PatternValues pv{a.task().job(), a.task().index(), a.is_array(), s.name(), s.user(), cfg_.host};
   l.stdout_path = expand_pattern(s.stdout_pattern().empty() ? default_output_pattern(a.is_array()) : s.stdout_pattern(), pv);
@@ -144,7 +182,18 @@ void WorkerEngine::start(const pb::Assignment& a, TimeMs now) {
     report(std::move(r));
     return;
   }
-  auto pid = launcher_.launch(launch_spec(a));
+  const CachedJob* job = nullptr;
+  if (!a.spec_cached()) {
+    job = &remember(a.task().job(), a.spec());
+  } else if (auto it = jobs_.find(a.task().job()); it != jobs_.end()) {
+    job = &it->second;
+  } else {
+    r.set_outcome(pb::NEED_SPEC);
+    r.set_error("no spec for job " + std::to_string(a.task().job()) + " on this worker");
+    report(std::move(r));
+    return;
+  }
+  auto pid = launcher_.launch(launch_spec(a, *job));
   if (!pid) {
     spdlog::warn("task {}: {}", format_task(a.task().job(), a.task().index(), a.is_array()), pid.error());
     r.set_outcome(pb::LAUNCH_FAILED);
@@ -159,11 +208,11 @@ void WorkerEngine::start(const pb::Assignment& a, TimeMs now) {
   t.ref = a.task();
   t.pid = *pid;
   t.start_ms = now;
-  const std::int64_t limit = a.spec().time_limit_s();
+  const std::int64_t limit = job->spec.time_limit_s();
   if (limit > 0) t.limit_at = now + limit * kSecond;
-  if (a.spec().warn_signal() > 0) {
-    t.warn_signal = a.spec().warn_signal();
-    t.warn_at = limit > 0 ? t.limit_at - a.spec().warn_before_s() * kSecond : kNever;
+  if (job->spec.warn_signal() > 0) {
+    t.warn_signal = job->spec.warn_signal();
+    t.warn_at = limit > 0 ? t.limit_at - job->spec.warn_before_s() * kSecond : kNever;
   }
   by_pid_[t.pid] = key;
   tasks_[key] = t;

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "baton.pb.h"
@@ -76,18 +77,27 @@ class WorkerEngine {
   };
   using Key = std::pair<std::uint64_t, std::uint32_t>;  // job, index
 
+  // A job's spec and the part of its tasks' environment that every task shares.
+  struct CachedJob {
+    pb::JobSpec spec;
+    std::vector<std::string> base_env;
+  };
+  static constexpr std::size_t kCachedJobs = 4096;
+  const CachedJob& remember(std::uint64_t job, const pb::JobSpec& spec);
+
   void start(const pb::Assignment& a, TimeMs now);
   void terminate(Task& t, TimeMs now);
   void report(pb::TaskResult r);
   void send(pb::Envelope msg);
   void hand_back_all(TimeMs now);
-  LaunchSpec launch_spec(const pb::Assignment& a) const;
+  LaunchSpec launch_spec(const pb::Assignment& a, const CachedJob& job) const;
 
   const WorkerConfig cfg_;
   Launcher& launcher_;
   Outbox& out_;
   std::map<Key, Task> tasks_;
   std::map<int, Key> by_pid_;
+  std::unordered_map<std::uint64_t, CachedJob> jobs_;  // specs the broker sent, by job
   std::vector<pb::TaskResult> unacked_;
   bool registered_ = false;
   bool draining_ = false;

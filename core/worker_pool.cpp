@@ -41,6 +41,7 @@ Worker& WorkerPool::upsert(const std::string& name, const std::string& peer, Tim
     w->live_pos = live_.end();
   }
   if (!w->peer.empty() && w->peer != peer) by_peer_.erase(w->peer);
+  w->specs.clear();  // a registration starts a fresh spec cache on the worker
   w->peer = peer;
   by_peer_[peer] = w->slot;
   if (w->state == WorkerState::Lost) w->state = WorkerState::Up;

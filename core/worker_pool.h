@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.h"
@@ -40,6 +41,7 @@ struct Worker {
   TimeMs last_seen = 0;
   TimeMs registered_ms = 0;
   std::set<TaskKey> tasks;      // running here
+  std::unordered_set<JobId> specs;  // jobs whose spec this connection has been sent
   std::list<WorkerSlot>::iterator live_pos;
   std::uint32_t counted_free = 0;   // its share of WorkerPool::free_cpus()
 

@@ -243,3 +243,66 @@ TEST_CASE("submit refuses a spec with nothing to run, and a bad array or depende
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("core.spec_cache") {
+  TEST_CASE("a job's spec goes to a worker once; its later tasks there carry spec_cached") {
+    BrokerHarness h;
+    pb::JobSpec s = command("arr");
+    s.set_array("0-3");
+    const JobId id = h.submit(s);
+    h.register_worker("w1", 2);
+    h.tick();
+    auto first = h.assigned_to("w1");
+    REQUIRE(first.size() == 2);
+    CHECK(first[0].spec().name() == "arr");
+    CHECK_FALSE(first[0].spec_cached());
+    CHECK(first[1].spec_cached());
+    CHECK(first[1].spec().argv_size() == 0);
+    h.complete(id, 0);
+    h.tick();
+    auto next = h.assigned_to("w1");
+    REQUIRE(next.size() == 1);
+    CHECK(next[0].spec_cached());
+  }
+
+  TEST_CASE("after the worker registers again, the spec is sent again") {
+    BrokerHarness h;
+    pb::JobSpec s = command("arr");
+    s.set_array("0-3");
+    const JobId id = h.submit(s);
+    h.register_worker("w1", 1);
+    h.tick();
+    REQUIRE(h.assigned_to("w1").size() == 1);
+    h.complete(id, 0);
+    pb::Register r = BrokerHarness::registration("w1", 1);
+    h.register_worker(r);  // a new connection: the worker's cache is empty
+    h.tick();
+    auto next = h.assigned_to("w1");
+    REQUIRE(next.size() == 1);
+    CHECK_FALSE(next[0].spec_cached());
+    CHECK(next[0].spec().name() == "arr");
+  }
+
+  TEST_CASE("NEED_SPEC from a worker requeues the task without a crash and the spec is sent with the next try") {
+    BrokerHarness h;
+    pb::JobSpec s = command("arr");
+    s.set_array("0-1");
+    const JobId id = h.submit(s);
+    h.register_worker("w1", 1);
+    h.tick();
+    REQUIRE(h.assigned_to("w1").size() == 1);
+    h.complete(id, 0);
+    h.tick();
+    auto second = h.assigned_to("w1");
+    REQUIRE(second.size() == 1);
+    REQUIRE(second[0].spec_cached());
+    h.finish("w1", second[0].task(), 0, pb::NEED_SPEC);
+    CHECK(h.task(id, 1).state == pb::PENDING);
+    CHECK(h.task(id, 1).crashes == 0);
+    h.tick();
+    auto retry = h.assigned_to("w1");
+    REQUIRE(retry.size() == 1);
+    CHECK_FALSE(retry[0].spec_cached());
+    CHECK(retry[0].task().attempt() == 2);
+  }
+}

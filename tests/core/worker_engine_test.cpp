@@ -211,3 +211,44 @@ TEST_CASE("a broker DISCONNECT makes the worker register again") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("core.worker_engine") {
+TEST_CASE("a task assigned with spec_cached runs from the spec the job's first task brought") {
+  WorkerHarness w;
+  w.connect();
+  w.assign(array_assignment(42, 0, 1));
+  pb::Assignment cached = array_assignment(42, 1, 1, pb::JobSpec());
+  cached.set_spec_cached(true);
+  w.assign(cached);
+  REQUIRE(w.launcher.launched.size() == 2);
+  CHECK(w.launcher.launched[1].argv == w.launcher.launched[0].argv);
+  CHECK(env_of(w.launcher.launched[1]).at("BATON_ARRAY_TASK_ID") == "1");
+}
+
+TEST_CASE("a spec_cached task for a job the worker does not know is answered NEED_SPEC, not run") {
+  WorkerHarness w;
+  w.connect();
+  pb::Assignment cached = array_assignment(43, 1, 1, pb::JobSpec());
+  cached.set_spec_cached(true);
+  w.assign(cached);
+  CHECK(w.launcher.launched.empty());
+  const auto results = w.results();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].outcome() == pb::NEED_SPEC);
+}
+
+TEST_CASE("BATON_* variables inherited from the submitter are replaced, never passed through") {
+  WorkerHarness w;
+  w.connect();
+  pb::JobSpec s = spec();
+  s.add_env("BATON_ARRAY_TASK_ID=99");
+  s.add_env("BATON_JOB_ID=7");
+  s.add_env("KEEP=me");
+  w.assign(assignment(44, 0, 1, s));
+  REQUIRE(w.launcher.launched.size() == 1);
+  const auto env = env_of(w.launcher.launched[0]);
+  CHECK(env.count("BATON_ARRAY_TASK_ID") == 0);
+  CHECK(env.at("BATON_JOB_ID") == "44");
+  CHECK(env.at("KEEP") == "me");
+}
+}  // TEST_SUITE
