@@ -304,7 +304,9 @@ void BrokerEngine::handle_workers(const std::string& peer, std::uint64_t rid, co
   }
   pb::Envelope env;
   pb::WorkersReply* out = env.mutable_workers_reply();
-  pool_.for_each([&](const Worker& w) { fill_worker_info(w, out->add_workers()); });
+  pool_.for_each([&](const Worker& w) {
+    if (w.registered_ms > 0) fill_worker_info(w, out->add_workers());  // not names only known from the journal
+  });
   reply(peer, rid, std::move(env));
 }
 

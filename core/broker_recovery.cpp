@@ -20,6 +20,7 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
     Job* job = find(rt.job);
     if (!job || rt.ordinal >= job->array.count()) continue;
     TaskRecord& rec = job->tasks[rt.ordinal] = rt.record;
+    rec.worker = rt.worker.empty() ? kNoWorker : pool_.intern(rt.worker);  // shown in status and history
     job->pending.erase(rt.ordinal);
     job->ever_started = true;
     switch (rec.state) {
@@ -34,7 +35,6 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
         // Its worker re-attaches it on REGISTER, or it is requeued.
         ++job->running;
         ++running;
-        rec.worker = kNoWorker;
         orphans_[rt.worker].insert({job->id, rt.ordinal});
         sched_.task_started(*job);
         break;

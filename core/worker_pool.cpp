@@ -50,6 +50,18 @@ Worker& WorkerPool::upsert(const std::string& name, const std::string& peer, Tim
   return *w;
 }
 
+WorkerSlot WorkerPool::intern(const std::string& name) {
+  if (Worker* w = by_name(name)) return w->slot;
+  auto slot = static_cast<WorkerSlot>(slots_.size());
+  slots_.push_back(std::make_unique<Worker>());
+  Worker& w = *slots_.back();
+  w.slot = slot;
+  w.name = name;
+  w.live_pos = live_.end();
+  by_name_[name] = slot;
+  return slot;
+}
+
 Worker* WorkerPool::by_peer(const std::string& peer) {
   auto it = by_peer_.find(peer);
   return it == by_peer_.end() ? nullptr : slots_[it->second].get();

@@ -60,6 +60,9 @@ class WorkerPool {
  public:
   // Registers (or re-registers) a worker by name; returns its slot.
   Worker& upsert(const std::string& name, const std::string& peer, TimeMs now);
+  // The slot for a worker known only by name (from the journal): created
+  // lost, and not listed until that worker registers.
+  WorkerSlot intern(const std::string& name);
   Worker* by_peer(const std::string& peer);
   Worker* by_name(const std::string& name);
   Worker& at(WorkerSlot s) { return *slots_.at(s); }

@@ -208,3 +208,28 @@ TEST_CASE("dependencies are re-evaluated after a restart") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("core.recovery") {
+  TEST_CASE("after a restart a finished task still names the worker it ran on, which is not listed until it registers") {
+    BrokerHarness before;
+    before.register_worker("A", 1);
+    const JobId id = before.submit(command("done"));
+    before.tick();
+    before.complete(id);
+    Restarted r(before);
+    auto& h = r.h;
+    CHECK(h.worker_of(id) == "A");
+    pb::Envelope req;
+    req.set_request_id(5);
+    req.mutable_workers();
+    h.engine.on_client_message("c", req, h.now());
+    auto out = h.outbox.take();
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].message.workers_reply().workers_size() == 0);
+    h.register_worker("A", 1);
+    h.engine.on_client_message("c", req, h.now());
+    out = h.outbox.take();
+    REQUIRE(out.size() >= 1);
+    CHECK(out.back().message.workers_reply().workers_size() == 1);
+  }
+}
