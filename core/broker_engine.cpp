@@ -197,6 +197,7 @@ void BrokerEngine::job_terminal(Job& job, TimeMs now) {
   job.end_ms = now;
   active_.erase(job.id);
   pool_.for_each([&](Worker& w) { w.specs.erase(job.id); });
+  job.shed_run_state();
   sched_.leave(job);
   sched_.regate(job, now);  // clears reasons for the display
   journal_.record_job_state(job);

@@ -52,6 +52,7 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
     if (job.dep.has(DepType::AfterCorr) && !job.terminal()) corr_init(job);
     if (job.terminal()) {
       if (!job.end_ms) job.end_ms = now;
+      job.shed_run_state();
       active_.erase(id);
       auto g = groups_.find({job.spec.user(), job.spec.name()});
       if (g != groups_.end()) {

@@ -58,6 +58,11 @@ TaskState Job::summary() const {
   return pb::COMPLETED;
 }
 
+void Job::shed_run_state() {
+  spec.clear_env();
+  spec.clear_script();
+}
+
 DepView Job::dep_view() const {
   DepView v;
   v.terminal = terminal();

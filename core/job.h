@@ -121,6 +121,10 @@ struct Job {
   bool terminal() const { return running == 0 && pending_total() == 0; }
   TaskState summary() const;
   DepView dep_view() const;
+  // A finished job never runs again: drop what only running needs (the
+  // environment and the script, often kilobytes), keeping what views show.
+  // The journal keeps the full spec.
+  void shed_run_state();
   TaskIndex index_of(std::uint64_t ordinal) const { return array.index_at(ordinal); }
   std::string task_name(std::uint64_t ordinal) const { return format_task(id, index_of(ordinal), is_array); }
 };

@@ -306,3 +306,22 @@ TEST_SUITE("core.spec_cache") {
     CHECK(retry[0].task().attempt() == 2);
   }
 }
+
+TEST_SUITE("core.task_state") {
+  TEST_CASE("a finished job drops its environment and script from memory; the journal keeps them") {
+    BrokerHarness h;
+    h.register_worker("A", 1);
+    pb::JobSpec s = command("env-heavy");
+    s.add_env("BIG=" + std::string(4096, 'x'));
+    s.set_script("#!/bin/sh\necho hi\n");
+    const JobId id = h.submit(s);
+    h.tick();
+    CHECK(h.job(id).spec.env_size() == 1);
+    h.complete(id);
+    CHECK(h.job(id).summary() == pb::COMPLETED);
+    CHECK(h.job(id).spec.env_size() == 0);
+    CHECK(h.job(id).spec.script().empty());
+    CHECK(h.job(id).spec.name() == "env-heavy");
+    CHECK(h.journal.jobs.at(id).spec.env_size() == 1);
+  }
+}
