@@ -27,10 +27,10 @@ BrokerConfig broker_config(const Settings& s) {
   c.heartbeat_ms = s.duration("broker.heartbeat_interval");
   c.liveness = static_cast<std::uint32_t>(s.integer("broker.liveness"));
   c.crash_limit = static_cast<std::uint32_t>(s.integer("broker.crash_limit"));
+  c.reattach_grace_ms = s.duration("broker.reattach_grace");
   c.max_array_size = static_cast<std::uint64_t>(s.integer("broker.max_array_size"));
   c.kill_on_invalid_dep = s.boolean("broker.kill_on_invalid_dep");
   c.owner_uid = getuid();
-  c.broker_id = random_id();
   SchedulerConfig& sc = c.scheduler;
   parse_order_policy(s.str("scheduler.order"), sc.order);
   parse_placement_policy(s.str("scheduler.placement"), sc.placement);
@@ -78,14 +78,23 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   jo.sync_full = s.str("journal.sync") == "full";
   auto journal = SqliteJournal::open(jo);
   if (!journal) return ctx.fail(kRefused, journal.error());
-  auto state = (*journal)->load();
-  if (!state) return ctx.fail(kRefused, state.error());
-
+  SqliteJournal& j = **journal;
   SystemClock clock;
   Outbox outbox;
-  BrokerEngine engine(broker_config(s), **journal, outbox, clock.now());
-  engine.restore(std::move(*state), clock.now());
-  if (auto st = (*journal)->commit(); !st) return ctx.fail(kRefused, st.message());
+  // The engine is built from the journal's committed state at start, and
+  // again by the loop after a failed commit.
+  const BrokerConfig config = broker_config(s);
+  auto rebuild = [&j, &outbox, &config](TimeMs now) -> Result<std::unique_ptr<BrokerEngine>> {
+    auto state = j.load();
+    if (!state) return state.status();
+    BrokerConfig c = config;
+    c.broker_id = random_id();  // a new incarnation: clients re-send their waits
+    auto engine = std::make_unique<BrokerEngine>(std::move(c), j, outbox, now);
+    engine->restore(std::move(*state), now);
+    return engine;
+  };
+  auto engine = rebuild(clock.now());
+  if (!engine) return ctx.fail(kRefused, engine.error());
 
   std::uint64_t max_mb = 64;
   parse_mem_mb(s.str("broker.max_message_size"), max_mb);
@@ -94,9 +103,10 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   opts.clients = s.str("broker.clients");
   opts.workers = s.str("broker.workers");
   opts.max_message = static_cast<std::size_t>(max_mb) << 20;
-  SqliteJournal& j = **journal;
+  wire::JournalHooks hooks{[&j] { return j.commit(); }, [&j] { j.abandon(); }, [&j] { return j.probe(); },
+                           rebuild};
   wire::BrokerLoop loop(
-      zctx, opts, engine, outbox, clock, [&j] { return j.commit(); },
+      zctx, opts, std::move(*engine), outbox, clock, std::move(hooks),
       [&j](const std::string& peer, const pb::Envelope& msg, Outbox& out) {
         if (!msg.has_history()) return false;
         pb::Envelope env;
@@ -114,8 +124,9 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
         return true;
       });
   if (auto st = loop.bind(); !st) return ctx.fail(kRefused, st.message());
-  spdlog::info("broker {} up: clients {}, workers {}, journal {} ({} jobs, next id {})", engine.config().broker_id,
-               loop.clients_endpoint(), loop.workers_endpoint(), path, engine.jobs().size(), engine.next_job_id());
+  spdlog::info("broker {} up: clients {}, workers {}, journal {} ({} jobs, next id {})",
+               loop.engine().config().broker_id, loop.clients_endpoint(), loop.workers_endpoint(), path,
+               loop.engine().jobs().size(), loop.engine().next_job_id());
   SignalSet& sigs = **signals;
   const int rc = loop.run(sigs.fd(), [&sigs] {
     while (auto sig = sigs.take()) spdlog::info("signal {} received; shutting down", *sig);

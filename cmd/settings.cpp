@@ -77,6 +77,8 @@ Settings Settings::defaults() {
   s.add("broker.heartbeat_interval", Kind::Duration, "1s", "", "heartbeat period to workers");
   s.add("broker.liveness", Kind::Int, "5", "", "silent heartbeat periods before a worker counts as lost");
   s.add("broker.crash_limit", Kind::Int, "5", "", "worker losses a task survives before it fails with WorkerLost");
+  s.add("broker.reattach_grace", Kind::Duration, "30s", "",
+        "after a restart, how long tasks wait for their worker to re-register before they are requeued");
   s.add("broker.max_array_size", Kind::Int, "1000000", "", "largest job array accepted");
   s.add("broker.kill_on_invalid_dep", Kind::Bool, "false", "", "cancel jobs whose dependency can never be satisfied");
   s.add("broker.max_message_size", Kind::Size, "64M", "", "largest message accepted (ZMQ_MAXMSGSIZE)");

@@ -67,7 +67,7 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
     if (!job.dep.empty()) reevaluate(job, now);
     if (!job.terminal()) sched_.regate(job, now);
   }
-  orphan_deadline_ = now + 2 * static_cast<TimeMs>(cfg_.liveness) * cfg_.heartbeat_ms;
+  orphan_deadline_ = now + cfg_.reattach_grace_ms;
   dirty_ = true;
   spdlog::info("journal restored: {} jobs ({} active), {} task(s) running on workers that must re-register, next id {}",
                jobs_.size(), active_.size(), running, next_id_);

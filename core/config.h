@@ -35,6 +35,8 @@ struct BrokerConfig {
   TimeMs heartbeat_ms = 1000;
   std::uint32_t liveness = 5;              // silent intervals before a worker is lost
   std::uint32_t crash_limit = 5;           // worker losses a task survives
+  TimeMs reattach_grace_ms = 30000;        // after a restart, how long running tasks wait for
+                                           // their worker to re-register before they are requeued
   std::uint64_t max_array_size = 1000000;
   bool kill_on_invalid_dep = false;
   std::uint32_t owner_uid = 0;             // may set -p/--priority and negative --nice

@@ -219,6 +219,20 @@ Status SqliteJournal::commit() {
   return result;
 }
 
+Status SqliteJournal::probe() {
+  if (group_open_) return Status::error(fmt::format("journal {}: probe with a group open", path_));
+  sqlite3* db = sql_->db.get();
+  // Room for a real group, not just one page: a 64 KiB row, written and
+  // deleted in one transaction, grows the WAL as a modest group would.
+  Status s = store::exec(db, path_, "probing for space",
+                         "BEGIN IMMEDIATE;"
+                         "INSERT OR REPLACE INTO meta(key, value) VALUES('probe', zeroblob(65536));"
+                         "DELETE FROM meta WHERE key = 'probe';"
+                         "COMMIT;");
+  if (!s && sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  return s;
+}
+
 void SqliteJournal::end_group() {
   sqlite3* db = sql_->db.get();
   if (sqlite3_get_autocommit(db) == 0) {

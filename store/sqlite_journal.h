@@ -58,6 +58,13 @@ class SqliteJournal final : public Journal {
   // failed and why (e.g. "database or disk is full").
   Status commit();
   bool group_open() const { return group_open_; }
+  // Rolls back whatever is staged, without reporting it (the broker drops a
+  // group it knows cannot be written).
+  void abandon() { if (group_open_) end_group(); }
+  // A small write of its own (about 64 KiB, then deleted), committed: can the
+  // journal be written again after a failed commit (disk full, I/O error)?
+  // REQUIRES: no group open.
+  Status probe();
 
   // Everything needed to rebuild the broker (see core/journal.h). Reads
   // through the open group, if any.

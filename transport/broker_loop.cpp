@@ -8,13 +8,13 @@
 
 namespace baton::wire {
 
-BrokerLoop::BrokerLoop(zmq::context_t& ctx, BrokerLoopOptions opts, BrokerEngine& engine, Outbox& out,
-                       const Clock& clock, Commit commit, ClientHook hook)
+BrokerLoop::BrokerLoop(zmq::context_t& ctx, BrokerLoopOptions opts, std::unique_ptr<BrokerEngine> engine,
+                       Outbox& out, const Clock& clock, JournalHooks journal, ClientHook hook)
     : opts_(std::move(opts)),
-      engine_(engine),
+      engine_(std::move(engine)),
       out_(out),
       clock_(clock),
-      commit_(std::move(commit)),
+      journal_(std::move(journal)),
       hook_(std::move(hook)),
       clients_(ctx, opts_.max_message),
       workers_(ctx, opts_.max_message) {}
@@ -24,12 +24,28 @@ Status BrokerLoop::bind() {
   return workers_.bind(opts_.workers);
 }
 
+bool BrokerLoop::changes_state(const pb::Envelope& msg) {
+  switch (msg.body_case()) {
+    case pb::Envelope::kSubmit:
+    case pb::Envelope::kCancel:
+    case pb::Envelope::kHold:
+    case pb::Envelope::kUpdate: return true;
+    case pb::Envelope::kWorkers: return !msg.workers().drain().empty() || !msg.workers().resume().empty();
+    default: return false;
+  }
+}
+
 int BrokerLoop::run(int signal_fd, const std::function<bool()>& on_signal) {
   bool stop = false;
   while (!stop) {
     TimeMs now = clock_.now();
-    const TimeMs deadline = engine_.next_deadline();
-    long timeout = deadline <= now ? 0 : static_cast<long>(std::min<TimeMs>(deadline - now, 1000));
+    long timeout;
+    if (read_only_.empty()) {
+      const TimeMs deadline = engine_->next_deadline();
+      timeout = deadline <= now ? 0 : static_cast<long>(std::min<TimeMs>(deadline - now, 1000));
+    } else {
+      timeout = next_probe_ <= now ? 0 : static_cast<long>(next_probe_ - now);
+    }
     if (!backlog_.empty()) timeout = std::min<long>(timeout, 10);
     zmq::pollitem_t items[] = {
         {clients_.raw().handle(), 0, ZMQ_POLLIN, 0},
@@ -43,28 +59,107 @@ int BrokerLoop::run(int signal_fd, const std::function<bool()>& on_signal) {
     }
     now = clock_.now();  // read once per turn
     if (items[2].revents & ZMQ_POLLIN) stop = on_signal();
-    for (std::size_t i = 0; i < opts_.max_per_turn; ++i) {
-      auto in = workers_.recv();
-      if (!in) break;
-      engine_.on_worker_message(in->peer, in->msg, now);
-    }
-    for (std::size_t i = 0; i < opts_.max_per_turn; ++i) {
-      auto in = clients_.recv();
-      if (!in) break;
-      if (hook_ && hook_(in->peer, in->msg, out_)) continue;
-      engine_.on_client_message(in->peer, in->msg, now);
-    }
-    engine_.on_tick(now);
-    if (Status s = commit_(); !s) {
-      spdlog::critical("journal commit failed: {}; stopping without acknowledging this turn's work", s.message());
-      return 1;
-    }
+    if (!(read_only_.empty() ? turn(now) : read_only_turn(now))) return 1;
     send_all(now);
   }
   // Last words to workers are not needed: they notice the silence and keep
   // their tasks running until a broker is back.
   spdlog::info("broker stopped");
   return 0;
+}
+
+bool BrokerLoop::turn(TimeMs now) {
+  turn_requests_.clear();
+  for (std::size_t i = 0; i < opts_.max_per_turn; ++i) {
+    auto in = workers_.recv();
+    if (!in) break;
+    engine_->on_worker_message(in->peer, in->msg, now);
+  }
+  for (std::size_t i = 0; i < opts_.max_per_turn; ++i) {
+    auto in = clients_.recv();
+    if (!in) break;
+    // Kept for a failed commit: changing requests by id only.
+    Incoming& kept = turn_requests_.emplace_back(Incoming{in->peer, {}});
+    if (changes_state(in->msg)) kept.msg.set_request_id(in->msg.request_id());
+    else kept.msg = in->msg;
+    if (hook_ && hook_(in->peer, in->msg, out_)) continue;
+    engine_->on_client_message(in->peer, in->msg, now);
+  }
+  engine_->on_tick(now);
+  if (Status s = journal_.commit(); !s) return enter_read_only(s, now);
+  return true;
+}
+
+bool BrokerLoop::enter_read_only(const Status& why, TimeMs now) {
+  // Nothing this turn produced may leave: it is not durable. Sends queued by
+  // earlier (committed) turns stay in the backlog.
+  (void)out_.take();
+  if (read_only_.empty())
+    spdlog::error("journal commit failed: {}. The broker is read-only until it can write again: changes are "
+                  "refused, nothing that was acknowledged is lost.",
+                  why.message());
+  read_only_ = why.message();
+  next_probe_ = now + opts_.probe_interval_ms;
+  auto rebuilt = journal_.rebuild(now);
+  if (!rebuilt) {
+    spdlog::critical("cannot read the journal back after a failed commit: {}; stopping", rebuilt.error());
+    return false;
+  }
+  engine_ = std::move(*rebuilt);
+  journal_.abandon();  // the rebuild's own writes wait for the journal to be writable
+  (void)out_.take();
+  for (Incoming& r : turn_requests_) {
+    if (r.msg.body_case() == pb::Envelope::BODY_NOT_SET) refuse(r.peer, r.msg.request_id());
+    else if (!(hook_ && hook_(r.peer, r.msg, out_))) engine_->on_client_message(r.peer, r.msg, now);
+  }
+  turn_requests_.clear();
+  return true;
+}
+
+void BrokerLoop::refuse(const std::string& peer, std::uint64_t request_id) {
+  pb::Envelope env;
+  env.set_request_id(request_id);
+  pb::Reply* r = env.mutable_reply();
+  r->set_ok(false);
+  r->set_code(1);
+  r->set_error("the broker cannot write its journal (" + read_only_ +
+               "); it refuses changes until it can write again. Nothing it acknowledged is lost; "
+               "free space on the journal's file system, or fix the disk, and try again");
+  out_.send(Channel::Client, peer, std::move(env));
+}
+
+bool BrokerLoop::read_only_turn(TimeMs now) {
+  // Workers keep their tasks and unacknowledged results; they re-register
+  // with the rebuilt engine once the journal is writable.
+  for (std::size_t i = 0; i < opts_.max_per_turn; ++i)
+    if (!workers_.recv()) break;
+  for (std::size_t i = 0; i < opts_.max_per_turn; ++i) {
+    auto in = clients_.recv();
+    if (!in) break;
+    if (changes_state(in->msg)) {
+      refuse(in->peer, in->msg.request_id());
+      continue;
+    }
+    if (hook_ && hook_(in->peer, in->msg, out_)) continue;
+    engine_->on_client_message(in->peer, in->msg, now);
+  }
+  journal_.abandon();  // views write nothing; keep it that way
+  if (now < next_probe_) return true;
+  next_probe_ = now + opts_.probe_interval_ms;
+  if (Status s = journal_.probe(); !s) {
+    spdlog::debug("journal still not writable: {}", s.message());
+    return true;
+  }
+  auto rebuilt = journal_.rebuild(now);
+  if (!rebuilt) {
+    spdlog::critical("cannot read the journal back: {}; stopping", rebuilt.error());
+    return false;
+  }
+  engine_ = std::move(*rebuilt);
+  read_only_.clear();
+  spdlog::warn("the journal is writable again; the broker accepts changes (workers re-register and keep their tasks)");
+  if (Status s = journal_.commit(); !s) return enter_read_only(s, now);
+  return true;
 }
 
 void BrokerLoop::send_all(TimeMs now) {
@@ -79,7 +174,7 @@ void BrokerLoop::send_all(TimeMs now) {
       backlog_.push_back(std::move(o));
     } else if (r == SendResult::Unroutable) {
       spdlog::debug("{} to a peer that is gone dropped", body_name(o.message));
-      engine_.on_unroutable(o.channel, o.peer, o.message, now);
+      engine_->on_unroutable(o.channel, o.peer, o.message, now);
     }
   }
 }

@@ -2,13 +2,24 @@
 // (clients, workers) and the stop signal, with a timeout that ends at the
 // engine's next deadline; feed every waiting message to the engine; tick it;
 // commit the journal group; and only then send what the turn produced.
-// A failed commit ends the loop without sending: nothing is acknowledged that
-// is not durable, and the restarted broker recovers from the journal.
+//
+// When a commit fails (disk full, I/O error) nothing of the turn is sent: no
+// acknowledgement leaves that is not durable. The loop then rebuilds the
+// engine from the journal's committed state (what the broker had promised),
+// answers this turn's changing requests with an error, and runs read-only:
+// status, explain, workers and wait are served; submit, cancel, hold,
+// release, update and drain are refused with a clear error; worker messages
+// are dropped (workers keep their tasks and results, and re-register later).
+// Every second it probes the journal with a small write; once that commits,
+// it rebuilds the engine again (as after a restart: tasks re-attach) and
+// resumes.
 #pragma once
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -24,36 +35,62 @@ struct BrokerLoopOptions {
   std::string workers;            // bind endpoint for workers
   std::size_t max_message = 64u << 20;
   std::size_t max_per_turn = 2000;  // messages taken per socket per turn, for fairness
+  TimeMs probe_interval_ms = 1000;  // how often a read-only broker tries its journal again
+};
+
+// How the loop reaches the journal.
+struct JournalHooks {
+  std::function<Status()> commit;   // makes the turn's group durable
+  std::function<void()> abandon;    // rolls back whatever is staged
+  std::function<Status()> probe;    // a small write of its own: writable again?
+  // A new engine from the journal's committed state (a new broker id, so
+  // clients re-send their waits).
+  std::function<Result<std::unique_ptr<BrokerEngine>>(TimeMs now)> rebuild;
 };
 
 class BrokerLoop {
  public:
-  using Commit = std::function<Status()>;
   // Requests the engine does not answer itself (history reads the journal).
   using ClientHook = std::function<bool(const std::string& peer, const pb::Envelope& msg, Outbox& out)>;
 
-  BrokerLoop(zmq::context_t& ctx, BrokerLoopOptions opts, BrokerEngine& engine, Outbox& out, const Clock& clock,
-             Commit commit, ClientHook hook);
+  BrokerLoop(zmq::context_t& ctx, BrokerLoopOptions opts, std::unique_ptr<BrokerEngine> engine, Outbox& out,
+             const Clock& clock, JournalHooks journal, ClientHook hook);
   Status bind();
   const std::string& clients_endpoint() const { return clients_.endpoint(); }
   const std::string& workers_endpoint() const { return workers_.endpoint(); }
+  const BrokerEngine& engine() const { return *engine_; }
+  // Why the broker is read-only, or empty when it is not.
+  const std::string& read_only_reason() const { return read_only_; }
 
   // Runs until `on_signal` (called when signal_fd is readable) returns true.
-  // Returns 0 after a clean stop, 1 when the journal failed.
+  // Returns 0 after a clean stop, 1 when the journal cannot be read back.
   int run(int signal_fd, const std::function<bool()>& on_signal);
 
+  // True for requests that change state (and so need the journal).
+  static bool changes_state(const pb::Envelope& msg);
+
  private:
+  // One turn's work; false when the loop must stop.
+  bool turn(TimeMs now);
+  bool read_only_turn(TimeMs now);
+  bool enter_read_only(const Status& why, TimeMs now);
+  void refuse(const std::string& peer, std::uint64_t request_id);
   void send_all(TimeMs now);
 
   BrokerLoopOptions opts_;
-  BrokerEngine& engine_;
+  std::unique_ptr<BrokerEngine> engine_;
   Outbox& out_;
   const Clock& clock_;
-  Commit commit_;
+  JournalHooks journal_;
   ClientHook hook_;
   RouterSocket clients_;
   RouterSocket workers_;
   std::deque<Outgoing> backlog_;   // sends that hit a full queue; retried next turn
+  std::string read_only_;          // the failed commit's error while read-only
+  TimeMs next_probe_ = 0;
+  // This turn's client requests, kept until the commit: a failed commit
+  // answers them again from the rebuilt engine (or refuses them).
+  std::vector<Incoming> turn_requests_;
 };
 
 }  // namespace baton::wire

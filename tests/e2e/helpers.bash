@@ -41,13 +41,13 @@ wait_gone() {
 }
 
 # start_broker [CLIENT_PORT WORKER_PORT] [broker args...]: ports default to
-# kernel-chosen ones; sets BROKER_PID, CLIENT_PORT, WORKER_PORT, BATON_BROKER.
+# kernel-chosen ones; the journal is $JOURNAL (default $TEST_DIR/journal.db); sets BROKER_PID, CLIENT_PORT, WORKER_PORT, BATON_BROKER.
 start_broker() {
   local cport=${1:-*} wport=${2:-*}
   shift 2 2>/dev/null || shift $#
   : > "$TEST_DIR/broker.log.cur"
   "$BATON" broker --clients "tcp://127.0.0.1:$cport" --workers "tcp://127.0.0.1:$wport" \
-    --journal "$TEST_DIR/journal.db" --set broker.heartbeat_interval=200ms "$@" \
+    --journal "${JOURNAL:-$TEST_DIR/journal.db}" --set broker.heartbeat_interval=200ms "$@" \
     >"$TEST_DIR/broker.log.cur" 2>&1 &
   BROKER_PID=$!
   STARTED_PIDS+=("$BROKER_PID")
