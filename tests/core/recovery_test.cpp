@@ -104,13 +104,15 @@ TEST_CASE("a running task is re-attached when its worker re-registers listing it
   CHECK(next[0].task().attempt() == 1);
 }
 
-TEST_CASE("a running task whose worker does not come back within the orphan window is requeued as attempt 2") {
+TEST_CASE("a running task whose worker does not come back within reattach_grace is requeued as attempt 2") {
   BrokerHarness before;
   before.register_worker("A", 1);
   const JobId id = before.submit(command("x"));
   before.tick();
 
-  Restarted r(before);  // orphan window: 2 * liveness * heartbeat = 10 s
+  BrokerConfig cfg;
+  cfg.reattach_grace_ms = 10 * kSecond;
+  Restarted r(before, cfg);  // the worker has reattach_grace to come back
   auto& h = r.h;
   h.register_worker("B", 1);
   h.pass_time(9 * kSecond, {"B"});

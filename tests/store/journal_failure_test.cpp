@@ -146,6 +146,31 @@ TEST_CASE("a journal commit that finds the disk full says so, keeps nothing, and
   CHECK(RawDb(path).column("SELECT count(*) FROM events") == "0");
 }
 
+TEST_CASE("the probe write fails while the disk is full, succeeds once it is not, and leaves no trace") {
+  TempDir dir;
+  const std::string path = dir.file("journal.db");
+  auto journal = open_faulty(path);
+  journal->record_job(make_job(1, "alice"));
+  REQUIRE(journal->commit());
+  {
+    Fault full(g_wal_write_error, SQLITE_FULL);
+    Status s = journal->probe();
+    REQUIRE_FALSE(s.is_ok());
+    CHECK(contains(s.message(), "database or disk is full"));
+  }
+  CHECK_FALSE(journal->group_open());
+  REQUIRE(journal->probe());
+  CHECK(RawDb(path).column("SELECT count(*) FROM meta WHERE key = 'probe'") == "0");
+  // A group staged and abandoned leaves nothing either.
+  journal->record_job(make_job(2, "alice"));
+  journal->abandon();
+  CHECK_FALSE(journal->group_open());
+  CHECK(job_ids(*journal) == "1");
+  journal->record_job(make_job(3, "alice"));
+  REQUIRE(journal->commit());
+  CHECK(job_ids(*journal) == "1 3");
+}
+
 TEST_CASE("a journal commit whose fsync fails is reported and the journal stays usable") {
   TempDir dir;
   const std::string path = dir.file("journal.db");
