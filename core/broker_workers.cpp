@@ -108,6 +108,12 @@ void BrokerEngine::handle_register(const std::string& peer, const pb::Register& 
   w.weight = m.weight() ? m.weight() : 1;
   w.state = m.draining() ? WorkerState::Draining : WorkerState::Up;
 
+  // Results that finished while the broker was away (or unacknowledged)
+  // first: a task that ended is not "missing" and must not be requeued.
+  pb::Envelope ack_env;
+  pb::FinishedAck* ack = ack_env.mutable_finished_ack();
+  for (const auto& r : m.unacked()) handle_finished(&w, r, now, *ack);
+
   // What it says it runs, by task, with the attempt.
   std::map<TaskKey, std::pair<Attempt, TimeMs>> reported;
   for (const auto& rt : m.running()) {
@@ -122,6 +128,7 @@ void BrokerEngine::handle_register(const std::string& peer, const pb::Register& 
 
   // Tasks the broker believes run there: from this session, or from the journal.
   std::set<TaskKey> believed = w.tasks;
+  const std::set<TaskKey> dispatched_here = w.tasks;  // by this broker, not recovered
   if (auto o = orphans_.find(w.name); o != orphans_.end()) {
     believed.insert(o->second.begin(), o->second.end());
     orphans_.erase(o);
@@ -137,19 +144,28 @@ void BrokerEngine::handle_register(const std::string& peer, const pb::Register& 
   for (const TaskKey& t : believed) {
     Job& job = jobs_.at(t.job);
     TaskRecord& rec = job.tasks.at(t.ordinal);
-    auto r = reported.find(t);
-    if (r != reported.end() && r->second.first == rec.attempt && rec.state == pb::RUNNING) {
+    auto keep = [&] {
       // allocate() takes the lowest free GPU ids; the task keeps the ones it
       // was given at dispatch, so give those back and take its own.
       for (auto g : pool_.allocate(w, t, job.need))
         w.gpus_free.insert(std::lower_bound(w.gpus_free.begin(), w.gpus_free.end(), g), g);
       for (auto g : rec.gpus) std::erase(w.gpus_free, g);
       rec.worker = w.slot;
+    };
+    auto r = reported.find(t);
+    if (r != reported.end() && r->second.first == rec.attempt && rec.state == pb::RUNNING) {
+      keep();
       if (r->second.second) rec.start_ms = r->second.second;
       reported.erase(r);
       continue;
     }
     if (rec.state != pb::RUNNING) continue;
+    if (dispatched_here.count(t) && now - rec.dispatched_ms < 2 * cfg_.heartbeat_ms) {
+      // Dispatched after the worker sent this registration: its Assign may
+      // still be in flight. Heartbeats settle it, as for any new task.
+      keep();
+      continue;
+    }
     // It was running there but the worker no longer has it.
     spdlog::warn("task {} (attempt {}) is no longer on worker {}; requeueing", job.task_name(t.ordinal),
                  rec.attempt, w.name);
@@ -162,10 +178,6 @@ void BrokerEngine::handle_register(const std::string& peer, const pb::Register& 
     Job& job = jobs_.at(t.job);
     kill_stale(peer, make_ref(job, t.ordinal, att.first));
   }
-
-  pb::Envelope ack_env;
-  pb::FinishedAck* ack = ack_env.mutable_finished_ack();
-  for (const auto& r : m.unacked()) handle_finished(&w, r, now, *ack);
 
   pb::Envelope env;
   pb::Registered* reg = env.mutable_registered();

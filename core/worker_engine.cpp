@@ -37,6 +37,7 @@ void WorkerEngine::on_connected(TimeMs now) {
   r->set_draining(draining_);
   r->set_version(BATON_VERSION_STRING);
   send(std::move(env));
+  register_sent_ = now;
   next_heartbeat_ = now + cfg_.heartbeat_ms;
 }
 
@@ -76,6 +77,9 @@ void WorkerEngine::on_message(const pb::Envelope& msg, TimeMs now) {
       break;
     }
     case pb::Envelope::kDisconnect:
+      // A restarted broker answers every message it does not know with
+      // "register again"; one registration in flight is enough.
+      if (!registered_ && now - register_sent_ < cfg_.heartbeat_ms) break;
       spdlog::info("broker asked to register again: {}", msg.disconnect().reason());
       on_connected(now);
       break;

@@ -105,6 +105,7 @@ class WorkerEngine {
   TimeMs last_heard_ = 0;
   TimeMs next_heartbeat_ = 0;
   TimeMs next_resend_ = kNever;
+  TimeMs register_sent_ = 0;     // when the last Register left
 };
 
 }  // namespace baton

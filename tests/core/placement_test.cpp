@@ -219,6 +219,7 @@ TEST_CASE("a worker registering again without a task it was running gets that ta
   const JobId gone = h.submit(command("gone"));
   h.tick();
   h.assigned_to("A");
+  h.pass_time(3 * kSecond, {"A"});  // long enough that no Assign can still be in flight
 
   pb::Register again = BrokerHarness::registration("A", 2);
   *again.add_running()->mutable_task() = h.ref(kept);

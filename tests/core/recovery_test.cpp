@@ -146,6 +146,47 @@ TEST_CASE("a running task its worker no longer reports after the restart is requ
   CHECK(sent[0].task().attempt() == 2);
 }
 
+TEST_CASE("a task that finished while the broker was down is recorded from the registration, not re-run") {
+  BrokerHarness before;
+  before.register_worker("A", 2);
+  const JobId id = before.submit(command("x"));
+  before.tick();
+  const pb::TaskRef ran = before.ref(id);
+
+  Restarted r(before);
+  auto& h = r.h;
+  pb::Register again = BrokerHarness::registration("A", 2);  // lists nothing running...
+  *again.add_unacked() = BrokerHarness::result(ran, pb::EXITED, 0);  // ...because it ended
+  h.register_worker(again);
+  CHECK(h.task(id).state == pb::COMPLETED);
+  CHECK(h.task(id).attempt == 1);
+  CHECK(h.task(id).crashes == 0);
+  CHECK(h.job(id).running == 0);
+  h.tick();
+  CHECK(h.assigned_to("A").empty());
+}
+
+TEST_CASE("a second registration that cannot yet list a task just dispatched does not requeue it") {
+  BrokerHarness h;
+  h.register_worker("A", 2);
+  const JobId id = h.submit(command("x"));
+  h.tick();
+  REQUIRE(h.assigned_to("A").size() == 1);
+  // The worker registered again before the Assign reached it.
+  h.register_worker("A", 2);
+  CHECK(h.task(id).state == pb::RUNNING);
+  CHECK(h.task(id).attempt == 1);
+  CHECK(h.job(id).running == 1);
+  CHECK(h.worker("A")->used.cpus == 1);
+  h.tick();
+  CHECK(h.assigned_to("A").empty());
+  // Heartbeats settle it as for any task: one that never arrives is requeued.
+  h.pass_time(3 * kSecond, {});
+  h.heartbeat("A", {});
+  CHECK(h.task(id).state != pb::RUNNING);
+  CHECK(h.task(id).reason == Reason::WorkerLost);
+}
+
 TEST_CASE("cancelling a recovered running task whose worker has not returned ends it at once") {
   BrokerHarness before;
   before.register_worker("A", 1);

@@ -210,6 +210,25 @@ TEST_CASE("a broker DISCONNECT makes the worker register again") {
   CHECK(w.count_sent([](const pb::Envelope& m) { return m.has_register_(); }) == 1);
 }
 
+TEST_CASE("a burst of 'register again' answers (a restarted broker) sends one REGISTER per heartbeat interval") {
+  WorkerHarness w;  // heartbeat 1 s
+  w.connect();
+  pb::Envelope bye;
+  bye.mutable_disconnect()->set_reason("unknown worker; register again");
+  for (int i = 0; i < 25; ++i) w.receive(bye);  // one per message queued during the outage
+  CHECK(w.count_sent([](const pb::Envelope& m) { return m.has_register_(); }) == 1);
+  // Unanswered for a heartbeat interval: the next one registers again.
+  w.clock.advance(1000);
+  w.receive(bye);
+  CHECK(w.count_sent([](const pb::Envelope& m) { return m.has_register_(); }) == 1);
+  // Once registered, a new 'register again' is obeyed at once.
+  pb::Envelope ok;
+  ok.mutable_registered()->set_heartbeat_ms(1000);
+  w.receive(ok);
+  w.receive(bye);
+  CHECK(w.count_sent([](const pb::Envelope& m) { return m.has_register_(); }) == 1);
+}
+
 }  // TEST_SUITE
 
 TEST_SUITE("core.worker_engine") {
