@@ -1,6 +1,8 @@
 // `baton config` (effective settings and their sources) and `baton journal`
 // (check or back up a journal file).
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cmd/context.h"
@@ -49,9 +51,15 @@ struct JournalFlags {
 
 int run_journal(Context& ctx, const JournalFlags& f) {
   if (f.action.empty() || (f.action[0] != "check" && f.action[0] != "backup") ||
-      (f.action[0] == "backup" && f.action.size() != 2) || (f.action[0] == "check" && f.action.size() != 1))
-    return ctx.fail(kUsage, "journal: expected `journal check` or `journal backup DEST`");
-  const std::string path = f.path.empty() ? ctx.settings.str("journal.path") : f.path;
+      (f.action[0] == "backup" && f.action.size() != 2) || (f.action[0] == "check" && f.action.size() > 2))
+    return ctx.fail(kUsage, "journal: expected `journal check [FILE]` or `journal backup DEST`");
+  if (f.action[0] == "check" && f.action.size() == 2 && !f.path.empty())
+    return ctx.fail(kUsage, "journal check: give the file once (FILE or --journal)");
+  const std::string path = f.action[0] == "check" && f.action.size() == 2 ? f.action[1]
+                           : f.path.empty()                              ? ctx.settings.str("journal.path")
+                                                                         : f.path;
+  if (access(path.c_str(), F_OK) != 0)  // open() would create it
+    return ctx.fail(kRefused, "journal " + path + " does not exist");
   JournalOptions jo;
   jo.path = path;
   auto j = SqliteJournal::open(jo);
@@ -72,7 +80,7 @@ Runner install_config(CLI::App&, Context&) { return run_config; }
 
 Runner install_journal(CLI::App& sub, Context&) {
   auto f = std::make_shared<JournalFlags>();
-  sub.add_option("action", f->action, "check | backup DEST");
+  sub.add_option("action", f->action, "check [FILE] | backup DEST");
   sub.add_option("--journal", f->path, "Journal file (default: journal.path)");
   sub.footer("check runs SQLite's integrity check and the journal's own invariants. backup writes a consistent\n"
              "copy, safe while the broker runs.");

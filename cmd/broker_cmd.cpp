@@ -111,7 +111,7 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
         if (!msg.has_history()) return false;
         pb::Envelope env;
         env.set_request_id(msg.request_id());
-        auto rows = j.history(msg.history().since_ms(), msg.history().limit(), msg.history().user());
+        auto rows = j.history(msg.history());
         if (!rows) {
           env.mutable_reply()->set_ok(false);
           env.mutable_reply()->set_code(1);

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "cmd/context.h"
 #include "cmd/output.h"
@@ -105,44 +106,125 @@ int run_status(Context& ctx, const StatusFlags& f) {
 }
 
 struct HistoryFlags {
-  std::string since, user;
+  std::vector<std::string> targets;
+  std::string since, until, user, states, name;
   std::uint32_t limit = 50;
-  bool json = false;
+  bool json = false, parsable = false;
 };
+
+// "now-1h", "2026-12-01", "16:00", ... as an absolute time.
+Result<TimeMs> history_time(const std::string& text) {
+  if (text.rfind("now-", 0) == 0) {  // a relative time in the past
+    auto d = parse_duration(text.substr(4));
+    if (!d) return d.status();
+    return wall_now() - *d;
+  }
+  return parse_begin(text, wall_now());
+}
+
+// sacct's state names and abbreviations, any case.
+std::optional<pb::TaskState> final_state(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (s == "COMPLETED" || s == "CD") return pb::COMPLETED;
+  if (s == "FAILED" || s == "F") return pb::FAILED;
+  if (s == "CANCELLED" || s == "CA") return pb::CANCELLED;
+  if (s == "TIMEOUT" || s == "TO") return pb::TIMEOUT;
+  return std::nullopt;
+}
+
+std::string exit_signal(const pb::TaskInfo& t) {
+  return std::to_string(t.exit_code()) + ":" + std::to_string(t.signal());
+}
 
 int run_history(Context& ctx, const HistoryFlags& f) {
   pb::Envelope req, reply;
-  if (f.since.rfind("now-", 0) == 0) {  // a relative time in the past
-    auto d = parse_duration(f.since.substr(4));
-    if (!d) return ctx.fail(kUsage, "--since: " + d.error());
-    req.mutable_history()->set_since_ms(wall_now() - *d);
-  } else if (!f.since.empty()) {
-    auto t = parse_begin(f.since, wall_now());
+  pb::HistoryRequest& h = *req.mutable_history();
+  if (!f.since.empty()) {
+    auto t = history_time(f.since);
     if (!t) return ctx.fail(kUsage, "--since: " + t.error());
-    req.mutable_history()->set_since_ms(*t);
+    h.set_since_ms(*t);
   }
-  req.mutable_history()->set_limit(f.limit);
-  req.mutable_history()->set_user(f.user);
+  if (!f.until.empty()) {
+    auto t = history_time(f.until);
+    if (!t) return ctx.fail(kUsage, "--until: " + t.error());
+    h.set_until_ms(*t);
+  }
+  std::string rest = f.states;
+  while (!rest.empty()) {
+    const std::string item = rest.substr(0, rest.find(','));
+    rest = item.size() < rest.size() ? rest.substr(item.size() + 1) : "";
+    auto st = final_state(item);
+    if (!st)
+      return ctx.fail(kUsage, "--state: '" + item + "' is not a final state (COMPLETED/CD, FAILED/F, CANCELLED/CA, TIMEOUT/TO)");
+    h.add_states(*st);
+  }
+  // Tasks asked for by index, per job (none: the whole job).
+  std::map<JobId, std::optional<std::set<std::uint32_t>>> only;
+  for (const std::string& text : f.targets) {
+    auto t = parse_target(text);
+    if (!t) return ctx.fail(kUsage, "'" + text + "' is not a job id (42, 42_7 or 42_[1-5])");
+    h.add_jobs(t->job);
+    auto& want = only[t->job];
+    if (!t->indices) {
+      want.reset();
+      only[t->job] = std::nullopt;
+      continue;
+    }
+    auto set = ArraySpec::parse(*t->indices, UINT64_MAX);
+    if (!set) return ctx.fail(kUsage, "'" + text + "': " + set.error());
+    if (!want) want.emplace();
+    for (std::uint64_t o = 0; o < set->spec.count(); ++o) want->insert(static_cast<std::uint32_t>(set->spec.index_at(o)));
+  }
+  h.set_name(f.name);
+  h.set_limit(f.limit);
+  h.set_user(f.user);
   int code = 0;
   if (!ctx.call(req, reply, code)) return code;
-  const pb::StatusReply& s = reply.status_reply();
+  pb::StatusReply& s = *reply.mutable_status_reply();
+  for (pb::JobInfo& j : *s.mutable_jobs()) {
+    auto o = only.find(j.id());
+    if (o == only.end() || !o->second) continue;
+    auto* tasks = j.mutable_tasks();
+    for (int i = tasks->size() - 1; i >= 0; --i)
+      if (!o->second->count(tasks->Get(i).index())) tasks->DeleteSubrange(i, 1);
+  }
   if (f.json) {
     std::cout << to_json(s) << "\n";
     return kOk;
   }
-  Table table({"JOBID", "NAME", "USER", "STATE", "EXIT", "ELAPSED", "MAXRSS", "CPU", "END"});
+  const std::vector<std::string> header = {"JOBID", "NAME", "USER", "STATE", "EXIT", "SUBMIT", "START", "END",
+                                           "ELAPSED", "MAXRSS", "CPU", "WORKER", "ATTEMPTS", "REASON"};
+  auto time_of = [](TimeMs ms) { return ms ? format_local_time(ms) : std::string(); };
+  std::vector<std::vector<std::string>> rows;
   for (const pb::JobInfo& j : s.jobs()) {
     for (const pb::TaskInfo& t : j.tasks()) {
-      const std::string exit = t.signal() ? "sig " + std::to_string(t.signal()) : std::to_string(t.exit_code());
       const std::string el = t.start_ms() && t.end_ms() ? format_elapsed(t.end_ms() - t.start_ms()) : "";
-      table.add({format_task(j.id(), t.index(), j.is_array()), j.name(), j.user(), state_name(t.state()), exit, el,
-                 t.max_rss_kb() ? std::to_string(t.max_rss_kb() / 1024) + "M" : "", format_elapsed(t.cpu_ms()),
-                 t.end_ms() ? format_local_time(t.end_ms()) : ""});
+      std::string reason = t.error().empty() ? t.reason() : t.error();
+      if (reason == "None") reason.clear();
+      rows.push_back({format_task(j.id(), t.index(), j.is_array()), j.name(), j.user(), state_name(t.state()),
+                      exit_signal(t), time_of(j.submit_ms()), time_of(t.start_ms()), time_of(t.end_ms()), el,
+                      t.max_rss_kb() ? std::to_string(t.max_rss_kb()) + "K" : "", format_elapsed(t.cpu_ms()),
+                      t.worker(), std::to_string(t.attempt()), reason});
     }
-    if (j.tasks_size() == 0)
-      table.add({std::to_string(j.id()), j.name(), j.user(), state_name(j.state()), std::to_string(j.wait_code()), "", "", "",
-                 j.end_ms() ? format_local_time(j.end_ms()) : ""});
+    if (j.cancelled_count() > 0)  // pending array tasks cancelled before they ever ran
+      rows.push_back({std::to_string(j.id()) + "_[" + j.cancelled() + "]", j.name(), j.user(), "CANCELLED", "0:0",
+                      time_of(j.submit_ms()), "", time_of(j.end_ms()), "", "", "", "", "0", ""});
+    if (j.tasks_size() == 0 && j.cancelled_count() == 0)
+      rows.push_back({std::to_string(j.id()), j.name(), j.user(), state_name(j.state()), "0:0",
+                      time_of(j.submit_ms()), "", time_of(j.end_ms()), "", "", "", "", "0", ""});
   }
+  if (f.parsable) {  // sacct --parsable2: '|' between fields, a header first
+    auto line = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "|" : "") + v[i];
+      return out + "\n";
+    };
+    std::cout << line(header);
+    for (const auto& r : rows) std::cout << line(r);
+    return kOk;
+  }
+  Table table(header);
+  for (auto& r : rows) table.add(std::move(r));
   std::cout << table.render();
   return kOk;
 }
@@ -164,10 +246,18 @@ Runner install_status(CLI::App& sub, Context&) {
 
 Runner install_history(CLI::App& sub, Context&) {
   auto f = std::make_shared<HistoryFlags>();
-  sub.add_option("--since", f->since, "Only jobs that ended since: now-1h, 2026-12-01, 16:00");
-  sub.add_option("-n,--limit", f->limit, "At most N jobs, newest first (default 50; 0 = all)");
+  sub.add_option("jobs", f->targets, "Only these jobs or tasks (42, 42_7, 42_[1-5])");
+  sub.add_option("-S,--since", f->since, "Only jobs that ended at or after: now-1h, 2026-12-01, 16:00");
+  sub.add_option("-E,--until", f->until, "Only jobs that ended before (same forms as --since)");
   sub.add_option("-u,--user", f->user, "Only this user's jobs");
-  sub.add_flag("--json", f->json, "Print JSON");
+  sub.add_option("-s,--state", f->states, "Only jobs that ended so: COMPLETED,FAILED,CANCELLED,TIMEOUT (or CD,F,CA,TO)");
+  sub.add_option("--name", f->name, "Only jobs with this name");
+  sub.add_option("-n,--limit", f->limit, "At most N jobs, newest first (default 50; 0 = all)");
+  sub.add_flag("--json", f->json, "Print JSON (the StatusReply message; times in ms since the epoch)");
+  sub.add_flag("-p,--parsable", f->parsable, "Print fields separated by '|', with a header line (like sacct -P)");
+  sub.footer("One line per task: JOBID NAME USER STATE EXIT (code:signal) SUBMIT START END ELAPSED MAXRSS\n"
+             "CPU (user+system time) WORKER ATTEMPTS REASON. Reads the broker's journal, so it reaches jobs the\n"
+             "broker no longer holds in memory (broker.min_job_age), back to journal.retention.");
   return [f](Context& ctx) { return run_history(ctx, *f); };
 }
 

@@ -11,9 +11,13 @@ namespace baton::store {
 
 Result<HistoryQuery> HistoryQuery::prepare(sqlite3* db, const std::string& path) {
   // Newest first by end time; id breaks ties so the order is total.
+  // Lists (states, job ids) are bound as ",a,b," and matched with instr(), so
+  // one prepared statement serves every filter.
   const std::string jobs_sql = fmt::format(
       "SELECT id, name, user, submit_ms, state, wait_code, is_array, n_tasks, spec FROM jobs"
       " WHERE state IN ({}, {}, {}, {}) AND end_ms >= ?1 AND (?2 = '' OR user = ?2)"
+      " AND (?4 = 0 OR end_ms < ?4) AND (?5 = '' OR instr(?5, ',' || state || ',') > 0)"
+      " AND (?6 = '' OR name = ?6) AND (?7 = '' OR instr(?7, ',' || id || ',') > 0)"
       " ORDER BY end_ms DESC, id DESC LIMIT ?3",
       static_cast<int>(pb::COMPLETED), static_cast<int>(pb::FAILED), static_cast<int>(pb::CANCELLED),
       static_cast<int>(pb::TIMEOUT));
@@ -26,13 +30,29 @@ Result<HistoryQuery> HistoryQuery::prepare(sqlite3* db, const std::string& path)
   return HistoryQuery(db, path, std::move(*jobs), std::move(*tasks));
 }
 
-Result<std::vector<pb::JobInfo>> HistoryQuery::run(TimeMs since_ms, std::uint32_t limit,
-                                                   const std::string& user) {
+namespace {
+
+template <class List>
+std::string comma_list(const List& items) {
+  if (items.empty()) return "";
+  std::string out = ",";
+  for (const auto& i : items) out += std::to_string(static_cast<std::int64_t>(i)) + ",";
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<pb::JobInfo>> HistoryQuery::run(const pb::HistoryRequest& f) {
   std::vector<pb::JobInfo> out;
   Statement::Use use(jobs_);
-  jobs_.bind(1, since_ms);
-  jobs_.bind_text(2, user);
-  jobs_.bind(3, limit == 0 ? std::int64_t{-1} : std::int64_t{limit});  // LIMIT -1: no limit
+  const std::string states = comma_list(f.states()), ids = comma_list(f.jobs());
+  jobs_.bind(1, f.since_ms());
+  jobs_.bind_text(2, f.user());
+  jobs_.bind(3, f.limit() == 0 ? std::int64_t{-1} : std::int64_t{f.limit()});  // LIMIT -1: no limit
+  jobs_.bind(4, f.until_ms());
+  jobs_.bind_text(5, states);
+  jobs_.bind_text(6, f.name());
+  jobs_.bind_text(7, ids);
   int rc;
   while ((rc = jobs_.step()) == SQLITE_ROW) {
     pb::JobInfo& info = out.emplace_back();

@@ -23,7 +23,7 @@ class HistoryQuery {
   static Result<HistoryQuery> prepare(sqlite3* db, const std::string& path);
 
   // See SqliteJournal::history.
-  Result<std::vector<pb::JobInfo>> run(TimeMs since_ms, std::uint32_t limit, const std::string& user);
+  Result<std::vector<pb::JobInfo>> run(const pb::HistoryRequest& filter);
 
  private:
   HistoryQuery(sqlite3* db, std::string path, Statement jobs, Statement tasks)

@@ -267,9 +267,8 @@ Result<RecoveredState> SqliteJournal::load() {
   return in_snapshot(db, path_, [&] { return store::load_state(db, path_); });
 }
 
-Result<std::vector<pb::JobInfo>> SqliteJournal::history(TimeMs since_ms, std::uint32_t limit,
-                                                        const std::string& user) {
-  return in_snapshot(sql_->db.get(), path_, [&] { return sql_->history->run(since_ms, limit, user); });
+Result<std::vector<pb::JobInfo>> SqliteJournal::history(const pb::HistoryRequest& filter) {
+  return in_snapshot(sql_->db.get(), path_, [&] { return sql_->history->run(filter); });
 }
 
 Status SqliteJournal::check() {

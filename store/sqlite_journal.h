@@ -70,10 +70,10 @@ class SqliteJournal final : public Journal {
   // through the open group, if any.
   Result<RecoveredState> load();
 
-  // Finished jobs that ended at or after `since_ms`, newest first, each with
-  // the TaskInfo of its task rows. `limit` 0 means no limit; an empty `user`
-  // means every user.
-  Result<std::vector<pb::JobInfo>> history(TimeMs since_ms, std::uint32_t limit, const std::string& user);
+  // Finished jobs that pass the filter (see pb::HistoryRequest: end time
+  // window, user, final states, name, ids, limit), newest first, each with
+  // the TaskInfo of its task rows.
+  Result<std::vector<pb::JobInfo>> history(const pb::HistoryRequest& filter);
 
   // SQLite's integrity check plus the journal's own invariants; the error
   // names the first problems found.

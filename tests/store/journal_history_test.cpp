@@ -32,11 +32,19 @@ void record_jobs(SqliteJournal& journal) {
   journal.record_job(running);
 }
 
-Result<std::vector<pb::JobInfo>> history(SqliteJournal& journal, TimeMs since, std::uint32_t limit,
-                                         const std::string& user) {
-  auto h = journal.history(since, limit, user);
+Result<std::vector<pb::JobInfo>> history(SqliteJournal& journal, const pb::HistoryRequest& filter) {
+  auto h = journal.history(filter);
   REQUIRE_MESSAGE(h.is_ok(), (h.is_ok() ? "" : h.error()));
   return h;
+}
+
+Result<std::vector<pb::JobInfo>> history(SqliteJournal& journal, TimeMs since, std::uint32_t limit,
+                                         const std::string& user) {
+  pb::HistoryRequest f;
+  f.set_since_ms(since);
+  f.set_limit(limit);
+  f.set_user(user);
+  return history(journal, f);
 }
 
 }  // namespace
@@ -53,6 +61,49 @@ TEST_CASE("journal history lists finished jobs newest first, honouring since, li
   CHECK(ids(*history(*journal, 3000, 0, "")) == "1 4 3");
   CHECK(ids(*history(*journal, 3000, 1, "alice")) == "1");
   CHECK(ids(*history(*journal, 0, 0, "carol")).empty());
+}
+
+TEST_CASE("journal history filters by end-time window, final state, name and job ids") {
+  TempDir dir;
+  auto journal = open_journal(dir.file("journal.db"));
+  record_jobs(*journal);
+  Job failed = make_job(7, "carol");
+  failed.spec.set_name("nightly");
+  journal->record_job(failed);
+  TaskRecord t = finished_task(1, 0, 6000);
+  t.state = pb::FAILED;
+  t.exit_code = 2;
+  journal->record_task(failed, 0, t, "node-b", 6000);
+  failed.pending.clear();
+  failed.failed = 1;
+  failed.worst_code = 2;
+  failed.end_ms = 6000;
+  journal->record_job_state(failed);
+  REQUIRE(journal->commit());
+
+  pb::HistoryRequest f;
+  f.set_until_ms(4000);  // ended before 4000
+  CHECK(ids(*history(*journal, f)) == "3 5 2");
+  f.set_since_ms(2000);
+  CHECK(ids(*history(*journal, f)) == "3 5");
+
+  pb::HistoryRequest by_state;
+  by_state.add_states(pb::FAILED);
+  CHECK(ids(*history(*journal, by_state)) == "7");
+  by_state.add_states(pb::COMPLETED);
+  CHECK(ids(*history(*journal, by_state)) == "7 1 4 3 5 2");
+
+  pb::HistoryRequest by_name;
+  by_name.set_name("nightly");
+  CHECK(ids(*history(*journal, by_name)) == "7");
+
+  pb::HistoryRequest by_id;
+  by_id.add_jobs(2);
+  by_id.add_jobs(4);
+  by_id.add_jobs(6);  // still running: not history
+  CHECK(ids(*history(*journal, by_id)) == "4 2");
+  by_id.set_user("alice");
+  CHECK(ids(*history(*journal, by_id)).empty());
 }
 
 TEST_CASE("journal history carries each finished job's summary and its tasks") {
