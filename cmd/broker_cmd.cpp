@@ -28,6 +28,7 @@ BrokerConfig broker_config(const Settings& s) {
   c.liveness = static_cast<std::uint32_t>(s.integer("broker.liveness"));
   c.crash_limit = static_cast<std::uint32_t>(s.integer("broker.crash_limit"));
   c.reattach_grace_ms = s.duration("broker.reattach_grace");
+  c.min_job_age_ms = s.duration("broker.min_job_age");
   c.max_array_size = static_cast<std::uint64_t>(s.integer("broker.max_array_size"));
   c.kill_on_invalid_dep = s.boolean("broker.kill_on_invalid_dep");
   c.owner_uid = getuid();
@@ -103,8 +104,21 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   opts.clients = s.str("broker.clients");
   opts.workers = s.str("broker.workers");
   opts.max_message = static_cast<std::size_t>(max_mb) << 20;
-  wire::JournalHooks hooks{[&j] { return j.commit(); }, [&j] { j.abandon(); }, [&j] { return j.probe(); },
-                           rebuild};
+  // Retention: each turn's group carries a small batch of purges while old
+  // rows remain, then the next look is a minute later.
+  const TimeMs retention = s.duration("journal.retention");
+  TimeMs next_purge = 0;
+  auto commit = [&j, &clock, retention, &next_purge] {
+    const TimeMs now = clock.now();
+    if (retention > 0 && now >= next_purge) {
+      constexpr std::size_t kBatch = 1000;
+      auto purged = j.purge(now - retention, kBatch);
+      if (purged && *purged > 0) spdlog::debug("retention: {} old journal rows purged", *purged);
+      next_purge = purged && *purged == kBatch ? now : now + 60000;
+    }
+    return j.commit();
+  };
+  wire::JournalHooks hooks{commit, [&j] { j.abandon(); }, [&j] { return j.probe(); }, rebuild};
   wire::BrokerLoop loop(
       zctx, opts, std::move(*engine), outbox, clock, std::move(hooks),
       [&j](const std::string& peer, const pb::Envelope& msg, Outbox& out) {

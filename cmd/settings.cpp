@@ -79,11 +79,15 @@ Settings Settings::defaults() {
   s.add("broker.crash_limit", Kind::Int, "5", "", "worker losses a task survives before it fails with WorkerLost");
   s.add("broker.reattach_grace", Kind::Duration, "30s", "",
         "after a restart, how long tasks wait for their worker to re-register before they are requeued");
+  s.add("broker.min_job_age", Kind::Duration, "1h", "",
+        "how long finished jobs stay in broker memory (status -a); history reads them from the journal");
   s.add("broker.max_array_size", Kind::Int, "1000000", "", "largest job array accepted");
   s.add("broker.kill_on_invalid_dep", Kind::Bool, "false", "", "cancel jobs whose dependency can never be satisfied");
   s.add("broker.max_message_size", Kind::Size, "64M", "", "largest message accepted (ZMQ_MAXMSGSIZE)");
   // [journal]
   s.add("journal.path", Kind::String, default_journal_path(), "BATON_JOURNAL", "the broker's SQLite journal");
+  s.add("journal.retention", Kind::Duration, "30d", "",
+        "finished jobs and events older than this are purged from the journal, in small batches (0: keep all)");
   s.add("journal.sync", Kind::Choice, "full", "", "fsync policy: full survives power loss, normal a crash", {"full", "normal"});
   // [worker]
   s.add("worker.broker", Kind::Endpoint, wire::connectable(workers), "BATON_WORKER_BROKER", "broker endpoint workers connect to");

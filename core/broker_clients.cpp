@@ -60,7 +60,7 @@ Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std
     if (t.type == DepType::AfterCorr && t.jobs.size() != 1)
       return Status::error("aftercorr takes exactly one job id (aftercorr:JOBID)");
     for (JobId id : t.jobs)
-      if (!find(id)) return Status::error("dependency on unknown job " + std::to_string(id));
+      if (!find(id) && !evicted_.count(id)) return Status::error("dependency on unknown job " + std::to_string(id));
   }
   const bool privileged = spec.uid() == cfg_.owner_uid || spec.uid() == 0;
   if (spec.priority() != 0 && !privileged)
@@ -114,7 +114,7 @@ Result<BrokerEngine::Resolved> BrokerEngine::resolve(const std::string& text) {
   auto t = parse_target(text);
   if (!t) return Status::error("bad job id '" + text + "': expected JOBID, JOBID_INDEX or JOBID_[RANGE]");
   Job* job = find(t->job);
-  if (!job) return Status::error("unknown job " + std::to_string(t->job));
+  if (!job) return Status::error(gone_error(t->job));
   Resolved r;
   r.job = job;
   if (!t->indices) {
@@ -139,6 +139,11 @@ void BrokerEngine::handle_cancel(const std::string& peer, std::uint64_t rid, con
   for (const std::string& target : m.targets()) {
     auto r = resolve(target);
     if (!r) {
+      auto t = parse_target(target);
+      if (t && evicted_.count(t->job)) {  // ended long ago: as for any finished job
+        out->add_messages("job " + target + " already finished");
+        continue;
+      }
       out->set_ok(false);
       out->set_code(1);
       out->add_messages(r.error());
@@ -317,20 +322,33 @@ void BrokerEngine::handle_wait(const std::string& peer, std::uint64_t rid, const
   w.peer = peer;
   w.request_id = rid;
   w.any = m.any();
+  // Jobs that left memory ended long ago: their exit status is known.
+  std::optional<int> gone_code;
   for (const std::string& target : m.targets()) {
     auto r = resolve(target);
     if (!r) {
+      auto t = parse_target(target);
+      if (auto e = t ? evicted_.find(t->job) : evicted_.end(); e != evicted_.end()) {
+        gone_code = std::max(gone_code.value_or(0), e->second.wait_code);
+        continue;
+      }
       reply_error(peer, rid, 1, r.error());
       return;
     }
     w.targets.emplace_back(r->job->id, r->whole ? std::nullopt : std::optional<IntervalSet>(r->ordinals));
   }
-  if (w.targets.empty()) {
+  if (w.targets.empty() && !gone_code) {
     reply_error(peer, rid, 2, "wait needs at least one job id");
     return;
   }
   int code = 0;
   pb::Envelope env;
+  if (gone_code && (w.any || w.targets.empty())) {
+    env.mutable_wait_reply()->set_exit_code(*gone_code);
+    reply(peer, rid, std::move(env));
+    return;
+  }
+  w.base_code = gone_code.value_or(0);
   if (wait_ready(w, code, *env.mutable_wait_reply())) {
     env.mutable_wait_reply()->set_exit_code(code);
     reply(peer, rid, std::move(env));
@@ -349,7 +367,7 @@ void BrokerEngine::handle_wait(const std::string& peer, std::uint64_t rid, const
 }
 
 bool BrokerEngine::wait_ready(const Waiter& w, int& code, pb::WaitReply& reply) const {
-  code = 0;
+  code = w.base_code;
   bool any_done = false, all_done = true;
   for (const auto& [id, only] : w.targets) {
     const Job& job = jobs_.at(id);

@@ -209,6 +209,26 @@ void BrokerEngine::job_terminal(Job& job, TimeMs now) {
   }
   dep_work_.push_back(job.id);
   wake_waiters(job.id);
+  ended_.emplace_back(now, job.id);
+}
+
+void BrokerEngine::evict_old(TimeMs now) {
+  if (cfg_.min_job_age_ms <= 0) return;
+  while (!ended_.empty() && ended_.front().first + cfg_.min_job_age_ms <= now) {
+    const JobId id = ended_.front().second;
+    ended_.pop_front();
+    auto it = jobs_.find(id);
+    if (it == jobs_.end() || !it->second.terminal()) continue;
+    evicted_[id] = Evicted{it->second.dep_view(), it->second.worst_code};
+    jobs_.erase(it);
+  }
+}
+
+std::string BrokerEngine::gone_error(JobId id) const {
+  auto e = evicted_.find(id);
+  if (e == evicted_.end()) return "unknown job " + std::to_string(id);
+  return "job " + std::to_string(id) + " ended (exit status " + std::to_string(e->second.wait_code) +
+         ") and is no longer held by the broker; `baton history " + std::to_string(id) + "` shows it";
 }
 
 void BrokerEngine::worker_lost(Worker& w, TimeMs now, const char* why) {
@@ -238,8 +258,9 @@ void BrokerEngine::reevaluate(Job& job, TimeMs now) {
   const DepState s = evaluate(
       job.dep,
       [this](JobId id) {
-        const Job* j = find(id);
-        return j ? j->dep_view() : DepView{true, true, false, true};  // unknown: treat as failed
+        if (const Job* j = find(id)) return j->dep_view();
+        if (auto e = evicted_.find(id); e != evicted_.end()) return e->second.view;
+        return DepView{true, true, false, true};  // unknown: treat as failed
       },
       singleton_clear(job));
   if (s == job.dep_state) return;
@@ -278,7 +299,15 @@ void BrokerEngine::corr_init(Job& job) {
   job.corr_wait = job.pending;
   job.pending.clear();
   const Job* src = find(term->jobs.front());
-  if (!src) return;
+  if (!src) {
+    // A source that left memory ended long ago: its tasks all completed, or
+    // which ones did is no longer known (treated as not completed).
+    if (auto e = evicted_.find(term->jobs.front()); e != evicted_.end()) {
+      (e->second.view.all_ok ? job.pending : job.corr_never).insert(job.corr_wait);
+      job.corr_wait.clear();
+    }
+    return;
+  }
   for (const auto& [ordinal, rec] : src->tasks)
     if (is_terminal(rec.state)) corr_update(job, *src, ordinal, 0);
   if (src->terminal()) corr_update(job, *src, UINT64_MAX, 0);
@@ -399,6 +428,7 @@ void BrokerEngine::on_tick(TimeMs now) {
     worker_lost(pool_.at(s), now, "silent for too long");
   }
   expire_orphans(now);
+  evict_old(now);
   if (sched_.next_deadline() <= now) {
     sched_.advance(now);
     dirty_ = true;

@@ -11,11 +11,13 @@
 // - job ids grow and are never reused.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "baton.pb.h"
@@ -60,6 +62,9 @@ class BrokerEngine {
   const BrokerConfig& config() const { return cfg_; }
   JobId next_job_id() const { return next_id_; }
   std::size_t waiter_count() const { return waiters_.size(); }
+  // Finished jobs that left memory after min_job_age (their outcome stays
+  // known, for dependencies and wait).
+  std::size_t evicted_count() const { return evicted_.size(); }
 
   // Submits as a client would (tests and benchmarks). Returns the job id or an error.
   Result<JobId> submit(pb::JobSpec spec, TimeMs now, std::vector<std::string>* warnings = nullptr);
@@ -75,6 +80,9 @@ class BrokerEngine {
   void task_terminal(Job& job, std::uint64_t ordinal, TimeMs now);
   void job_progress(Job& job, TimeMs now);
   void job_terminal(Job& job, TimeMs now);
+  void evict_old(TimeMs now);
+  // The unknown-job error, or for a job that left memory, where to look.
+  std::string gone_error(JobId id) const;
   void worker_lost(Worker& w, TimeMs now, const char* why);
   void settle_dependencies(TimeMs now);
   void reevaluate(Job& job, TimeMs now);
@@ -117,6 +125,7 @@ class BrokerEngine {
     std::string peer;
     std::uint64_t request_id = 0;
     bool any = false;
+    int base_code = 0;  // from targets that already left memory
     std::vector<std::pair<JobId, std::optional<IntervalSet>>> targets;
   };
   bool wait_ready(const Waiter& w, int& code, pb::WaitReply& reply) const;
@@ -142,6 +151,14 @@ class BrokerEngine {
   std::map<std::pair<std::string, std::string>, std::set<JobId>> groups_;  // (user, name) -> active jobs
   std::vector<JobId> dep_work_;                            // jobs whose dependents need a look
   std::set<JobId> active_;                                 // jobs not yet terminal
+  // Finished jobs by end time, oldest first, for eviction after min_job_age;
+  // and what is still known of those evicted.
+  std::deque<std::pair<TimeMs, JobId>> ended_;
+  struct Evicted {
+    DepView view;
+    int wait_code = 0;
+  };
+  std::unordered_map<JobId, Evicted> evicted_;
   std::map<std::uint64_t, Waiter> waiters_;
   std::multimap<JobId, std::uint64_t> waiters_by_job_;
   std::uint64_t next_waiter_ = 1;

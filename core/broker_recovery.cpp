@@ -1,6 +1,8 @@
 // BrokerEngine: rebuilding state from the journal at start-up.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/broker_engine.h"
 
 namespace baton {
@@ -48,10 +50,12 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
     if (is_terminal(rec.state)) job->worst_code = std::max(job->worst_code, wait_code(rec));
   }
   // Orphans need a worker slot name to be shown; workers re-register by name.
+  std::vector<std::pair<TimeMs, JobId>> ended;
   for (auto& [id, job] : jobs_) {
     if (job.dep.has(DepType::AfterCorr) && !job.terminal()) corr_init(job);
     if (job.terminal()) {
       if (!job.end_ms) job.end_ms = now;
+      ended.emplace_back(job.end_ms, id);
       job.shed_run_state();
       active_.erase(id);
       auto g = groups_.find({job.spec.user(), job.spec.name()});
@@ -67,8 +71,11 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
     if (!job.dep.empty()) reevaluate(job, now);
     if (!job.terminal()) sched_.regate(job, now);
   }
+  std::sort(ended.begin(), ended.end());
+  ended_.assign(ended.begin(), ended.end());
   orphan_deadline_ = now + cfg_.reattach_grace_ms;
   dirty_ = true;
+  evict_old(now);  // after dependencies were evaluated against every job
   spdlog::info("journal restored: {} jobs ({} active), {} task(s) running on workers that must re-register, next id {}",
                jobs_.size(), active_.size(), running, next_id_);
 }

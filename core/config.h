@@ -38,6 +38,8 @@ struct BrokerConfig {
   TimeMs reattach_grace_ms = 30000;        // after a restart, how long running tasks wait for
                                            // their worker to re-register before they are requeued
   std::uint64_t max_array_size = 1000000;
+  TimeMs min_job_age_ms = 3600000;         // finished jobs stay in memory this long (the journal
+                                           // keeps them for history); 0: until the next restart
   bool kill_on_invalid_dep = false;
   std::uint32_t owner_uid = 0;             // may set -p/--priority and negative --nice
   std::string broker_id;                   // this incarnation, for logs and Pong

@@ -219,6 +219,68 @@ Status SqliteJournal::commit() {
   return result;
 }
 
+Result<std::size_t> SqliteJournal::purge(TimeMs cutoff_ms, std::size_t budget) {
+  if (!stage()) return group_error_;
+  sqlite3* db = sql_->db.get();
+  auto failed = [&](const char* what, int rc) -> Status {
+    fail(fmt::format("purging rows older than the retention ({})", what), rc);
+    return group_error_;
+  };
+  auto oldest = Statement::prepare(
+      db, path_,
+      fmt::format("SELECT id FROM jobs WHERE end_ms > 0 AND end_ms < ?1 AND state IN ({}, {}, {}, {})"
+                  " ORDER BY end_ms LIMIT 1",
+                  static_cast<int>(pb::COMPLETED), static_cast<int>(pb::FAILED), static_cast<int>(pb::CANCELLED),
+                  static_cast<int>(pb::TIMEOUT)),
+      false);
+  auto tasks = Statement::prepare(
+      db, path_,
+      "DELETE FROM tasks WHERE job = ?1 AND ordinal IN (SELECT ordinal FROM tasks WHERE job = ?1 ORDER BY ordinal LIMIT ?2)",
+      false);
+  auto job = Statement::prepare(db, path_, "DELETE FROM jobs WHERE id = ?1", false);
+  auto events = Statement::prepare(
+      db, path_, "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE time_ms < ?1 ORDER BY seq LIMIT ?2)",
+      false);
+  if (!oldest) return oldest.status();
+  if (!tasks) return tasks.status();
+  if (!job) return job.status();
+  if (!events) return events.status();
+
+  std::size_t done = 0;
+  while (done < budget) {
+    std::int64_t id;
+    {
+      Statement::Use use(*oldest);
+      oldest->bind(1, cutoff_ms);
+      const int rc = oldest->step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return failed("jobs", rc);
+      id = oldest->int64(0);
+    }
+    {
+      Statement::Use use(*tasks);
+      tasks->bind(1, id);
+      tasks->bind(2, static_cast<std::int64_t>(budget - done));
+      if (const int rc = tasks->step(); rc != SQLITE_DONE) return failed("tasks", rc);
+    }
+    const auto removed = static_cast<std::size_t>(sqlite3_changes(db));
+    done += removed;
+    if (done >= budget) break;  // the job's remaining tasks go next time
+    Statement::Use use(*job);
+    job->bind(1, id);
+    if (const int rc = job->step(); rc != SQLITE_DONE) return failed("jobs", rc);
+    ++done;
+  }
+  if (done < budget) {
+    Statement::Use use(*events);
+    events->bind(1, cutoff_ms);
+    events->bind(2, static_cast<std::int64_t>(budget - done));
+    if (const int rc = events->step(); rc != SQLITE_DONE) return failed("events", rc);
+    done += static_cast<std::size_t>(sqlite3_changes(db));
+  }
+  return done;
+}
+
 Status SqliteJournal::probe() {
   if (group_open_) return Status::error(fmt::format("journal {}: probe with a group open", path_));
   sqlite3* db = sql_->db.get();

@@ -75,6 +75,13 @@ class SqliteJournal final : public Journal {
   // the TaskInfo of its task rows.
   Result<std::vector<pb::JobInfo>> history(const pb::HistoryRequest& filter);
 
+  // Retention: stages the deletion of finished jobs that ended before
+  // `cutoff_ms` (their tasks first) and of events older than it, at most
+  // `budget` rows, oldest first, into the open group. Returns the rows
+  // staged; fewer than `budget` means nothing older is left. A failure
+  // poisons the group like any write.
+  Result<std::size_t> purge(TimeMs cutoff_ms, std::size_t budget);
+
   // SQLite's integrity check plus the journal's own invariants; the error
   // names the first problems found.
   Status check();

@@ -276,3 +276,29 @@ TEST_SUITE("core.recovery") {
     CHECK(out.back().message.workers_reply().workers_size() == 1);
   }
 }
+
+TEST_SUITE("core.recovery") {
+TEST_CASE("a restart keeps finished jobs older than min_job_age out of memory, but knows how they ended") {
+  BrokerHarness before;
+  before.register_worker("A", 1);
+  const JobId old = before.submit(command("old"));
+  before.tick();
+  before.finish("A", before.ref(old), 2);
+  before.pass_time(10 * kSecond, {"A"});
+  const JobId recent = before.submit(command("recent"));
+  before.tick();
+  before.complete(recent);
+
+  BrokerConfig cfg;
+  cfg.min_job_age_ms = 5 * kSecond;
+  Restarted r(before, cfg);
+  CHECK(r.h.engine.jobs().count(old) == 0);
+  CHECK(r.h.engine.jobs().count(recent) == 1);
+  CHECK(r.h.engine.evicted_count() == 1);
+  pb::Envelope wait;
+  wait.mutable_wait()->add_targets(std::to_string(old));
+  auto replies = r.h.client(wait);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0].wait_reply().exit_code() == 2);
+}
+}  // TEST_SUITE

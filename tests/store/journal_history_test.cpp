@@ -159,3 +159,35 @@ TEST_CASE("journal history carries each finished job's summary and its tasks") {
   CHECK(info.tasks(1).end_ms() == 9000);
   CHECK(info.tasks(1).outcome() == pb::EXITED);
 }
+
+TEST_CASE("retention purges finished jobs that ended before the cutoff, their tasks and old events, in batches") {
+  TempDir dir;
+  const std::string path = dir.file("journal.db");
+  auto journal = open_journal(path);
+  record_jobs(*journal);  // ended: 2@1000, 5@2000, 3@3000, 4@4000, 1@5000; 6 running
+  REQUIRE(journal->commit());
+
+  // A budget of 1 row per call: job 2's task, then job 2, then job 5's task...
+  auto one = journal->purge(2500, 1);
+  REQUIRE(one.is_ok());
+  CHECK(*one == 1);
+  REQUIRE(journal->commit());
+  CHECK(RawDb(path).column("SELECT count(*) FROM tasks WHERE job = 2") == "0");
+  CHECK(RawDb(path).column("SELECT count(*) FROM jobs WHERE id = 2") == "1");
+
+  auto rest = journal->purge(2500, 100);
+  REQUIRE(rest.is_ok());
+  CHECK(*rest < 100);  // nothing older is left
+  REQUIRE(journal->commit());
+  CHECK(ids(*history(*journal, 0, 0, "")) == "1 4 3");
+  CHECK(RawDb(path).column("SELECT count(*) FROM tasks WHERE job IN (2, 5)") == "0");
+  CHECK(RawDb(path).column("SELECT count(*) FROM events WHERE time_ms < 2500") == "0");
+  CHECK(RawDb(path).column("SELECT count(*) FROM events WHERE time_ms >= 2500") == "3");
+  CHECK(RawDb(path).column("SELECT count(*) FROM jobs WHERE id = 6") == "1");  // active: never purged
+
+  auto none = journal->purge(2500, 100);
+  REQUIRE(none.is_ok());
+  CHECK(*none == 0);
+  REQUIRE(journal->commit());
+  CHECK(journal->check());
+}
