@@ -12,6 +12,8 @@ PACKAGES="
   libspdlog-dev libfmt-dev
   doctest-dev bats libbenchmark-dev
   procps
+  scdoc groff-base man-db dpkg-dev file
+  task-spooler parallel
 "
 
 missing=""
