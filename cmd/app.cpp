@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "cmd/context.h"
@@ -28,6 +29,7 @@ const Command kCommands[] = {
     {"journal", "Check or back up a journal file", install_journal},
     {"up", "Start a personal local broker and worker in the background", install_up},
     {"down", "Stop the personal local broker and worker started by `up`", install_down},
+    {"keygen", "Make a CURVE key pair for a broker, worker or user (see Security in the README)", install_keygen},
 };
 
 }  // namespace
@@ -91,7 +93,12 @@ int Context::fail(int code, const std::string& message) const {
 }
 
 std::unique_ptr<wire::Client> Context::client() const {
-  return std::make_unique<wire::Client>(settings.str("client.broker"), settings.duration("client.timeout"));
+  auto curve = client_curve(settings);
+  if (!curve) {
+    fail(kRefused, curve.error());
+    std::exit(kRefused);
+  }
+  return std::make_unique<wire::Client>(settings.str("client.broker"), settings.duration("client.timeout"), *curve);
 }
 
 bool Context::call(pb::Envelope req, pb::Envelope& reply, int& code) const {

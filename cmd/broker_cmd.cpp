@@ -1,12 +1,14 @@
 // `baton broker`: the composition root of the broker daemon. Wires the SQLite
 // journal, the engine, the ZeroMQ loop and the stop signals together.
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
 #include "cmd/context.h"
 #include "cmd/daemon_util.h"
+#include "cmd/security.h"
 #include "cmd/system_clock.h"
 #include "core/broker_engine.h"
 #include "core/resources.h"
@@ -29,6 +31,13 @@ BrokerConfig broker_config(const Settings& s) {
   c.crash_limit = static_cast<std::uint32_t>(s.integer("broker.crash_limit"));
   c.reattach_grace_ms = s.duration("broker.reattach_grace");
   c.min_job_age_ms = s.duration("broker.min_job_age");
+  std::uint64_t mb = 4;
+  parse_mem_mb(s.str("broker.max_spec_size"), mb);
+  c.max_spec_bytes = mb << 20;
+  mb = 1;
+  parse_mem_mb(s.str("broker.max_env_size"), mb);
+  c.max_env_bytes = mb << 20;
+  c.max_active_per_user = static_cast<std::uint32_t>(s.integer("broker.max_jobs_per_user"));
   c.max_array_size = static_cast<std::uint64_t>(s.integer("broker.max_array_size"));
   c.kill_on_invalid_dep = s.boolean("broker.kill_on_invalid_dep");
   c.owner_uid = getuid();
@@ -65,6 +74,11 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   if (!f.journal.empty()) if (auto st = s.set("journal.path", f.journal, "--journal"); !st) return ctx.fail(kUsage, st.message());
   if (auto st = check_queue_limits(s); !st) return ctx.fail(kUsage, st.message());
 
+  auto security = broker_security(s);
+  if (!security) return ctx.fail(kRefused, security.error());
+  // The journal, its WAL and the ipc sockets are the broker's alone.
+  umask(077);
+
   // Signals first: every thread created later (ZeroMQ's) inherits the mask.
   auto signals = SignalSet::create(SignalSet::shutdown_signals());
   if (!signals) return ctx.fail(kRefused, signals.error());
@@ -84,7 +98,8 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   Outbox outbox;
   // The engine is built from the journal's committed state at start, and
   // again by the loop after a failed commit.
-  const BrokerConfig config = broker_config(s);
+  BrokerConfig config = broker_config(s);
+  config.private_jobs = s.boolean("security.private_jobs");
   auto rebuild = [&j, &outbox, &config](TimeMs now) -> Result<std::unique_ptr<BrokerEngine>> {
     auto state = j.load();
     if (!state) return state.status();
@@ -121,11 +136,13 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   wire::JournalHooks hooks{commit, [&j] { j.abandon(); }, [&j] { return j.probe(); }, rebuild};
   wire::BrokerLoop loop(
       zctx, opts, std::move(*engine), outbox, clock, std::move(hooks),
-      [&j](const std::string& peer, const pb::Envelope& msg, Outbox& out) {
+      [&j, &config](const std::string& peer, const pb::Envelope& msg, const Requester& who, Outbox& out) {
         if (!msg.has_history()) return false;
         pb::Envelope env;
         env.set_request_id(msg.request_id());
-        auto rows = j.history(msg.history());
+        pb::HistoryRequest filter = msg.history();
+        if (config.private_jobs && who.authenticated && !who.admin) filter.set_user(who.user);
+        auto rows = j.history(filter);
         if (!rows) {
           env.mutable_reply()->set_ok(false);
           env.mutable_reply()->set_code(1);
@@ -137,6 +154,25 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
         out.send(Channel::Client, peer, std::move(env));
         return true;
       });
+  if (security->keys) {
+    BrokerSecurity& sec = *security;
+    auto decide = [&sec](const std::string& domain, const std::string& key) -> std::optional<std::string> {
+      if (domain == "workers") {
+        if (sec.workers.count(key)) return std::string("worker");
+      } else if (auto c = sec.clients.find(key); c != sec.clients.end()) {
+        return c->second;
+      }
+      return std::nullopt;
+    };
+    if (auto st = loop.secure(sec.keys->secret_z85, decide); !st) return ctx.fail(kRefused, st.message());
+    spdlog::info("CURVE on: public key {}, {} worker key(s) and {} client key(s) authorized", sec.keys->public_z85,
+                 sec.workers.size(), sec.clients.size());
+    if (sec.workers.empty()) spdlog::warn("security.authorized_workers is empty: no worker can connect");
+  } else if (security->insecure_tcp) {
+    spdlog::warn("security.insecure: listening on TCP without keys; anyone who can reach {} or {} can run "
+                 "programs on every worker",
+                 s.str("broker.clients"), s.str("broker.workers"));
+  }
   if (auto st = loop.bind(); !st) return ctx.fail(kRefused, st.message());
   spdlog::info("broker {} up: clients {}, workers {}, journal {} ({} jobs, next id {})",
                loop.engine().config().broker_id, loop.clients_endpoint(), loop.workers_endpoint(), path,

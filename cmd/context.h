@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,5 +66,10 @@ Runner install_config(CLI::App&, Context&);
 Runner install_journal(CLI::App&, Context&);
 Runner install_up(CLI::App&, Context&);
 Runner install_down(CLI::App&, Context&);
+Runner install_keygen(CLI::App&, Context&);
+
+// security.key and security.broker_key as a CURVE client's settings; nullopt
+// when no key is configured.
+Result<std::optional<wire::ClientCurve>> client_curve(const Settings& s);
 
 }  // namespace baton::cli

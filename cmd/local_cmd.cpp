@@ -60,7 +60,9 @@ Result<int> spawn_daemon(const Context& ctx, const std::vector<std::string>& arg
 }
 
 bool broker_answers(const Context& ctx, TimeMs timeout) {
-  auto c = std::make_unique<wire::Client>(ctx.settings.str("client.broker"), timeout);
+  auto curve = client_curve(ctx.settings);
+  if (!curve) return false;
+  auto c = std::make_unique<wire::Client>(ctx.settings.str("client.broker"), timeout, *curve);
   pb::Envelope req, reply;
   req.mutable_ping();
   wire::ClientError err;

@@ -27,18 +27,30 @@ std::string hostname() {
   return h.substr(0, h.find('.'));
 }
 
+// Items are separated by commas. Within an item, blanks at the ends and next
+// to '=' go ("gpu = 4" is "gpu=4"); other runs of blanks become one space
+// ("alice KEY admin" keeps its words).
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
   std::string cur;
+  bool blank = false;
+  auto flush = [&] {
+    if (!cur.empty()) out.push_back(cur);
+    cur.clear();
+    blank = false;
+  };
   for (char c : s) {
     if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else if (c != ' ') {
+      flush();
+    } else if (c == ' ' || c == '\t') {
+      blank = !cur.empty();
+    } else {
+      if (blank && c != '=' && cur.back() != '=') cur += ' ';
+      blank = false;
       cur += c;
     }
   }
-  if (!cur.empty()) out.push_back(cur);
+  flush();
   return out;
 }
 
@@ -82,6 +94,9 @@ Settings Settings::defaults() {
   s.add("broker.min_job_age", Kind::Duration, "1h", "",
         "how long finished jobs stay in broker memory (status -a); history reads them from the journal");
   s.add("broker.max_array_size", Kind::Int, "1000000", "", "largest job array accepted");
+  s.add("broker.max_spec_size", Kind::Size, "4M", "", "largest job accepted: script, environment and options together");
+  s.add("broker.max_env_size", Kind::Size, "1M", "", "largest job environment accepted");
+  s.add("broker.max_jobs_per_user", Kind::Int, "200000", "", "unfinished jobs a user may have, 0 = no cap (arrays count once)");
   s.add("broker.kill_on_invalid_dep", Kind::Bool, "false", "", "cancel jobs whose dependency can never be satisfied");
   s.add("broker.max_message_size", Kind::Size, "64M", "", "largest message accepted (ZMQ_MAXMSGSIZE)");
   // [journal]
@@ -104,6 +119,10 @@ Settings Settings::defaults() {
   s.add("worker.kill_grace", Kind::Duration, "10s", "", "SIGTERM to SIGKILL delay for cancel and time limits");
   s.add("worker.drain_timeout", Kind::Duration, "30s", "", "on SIGTERM, how long running tasks may finish before they are handed back");
   s.add("worker.spool", Kind::String, "", "", "directory for script snapshots; empty = runtime dir");
+  s.add("worker.run_as_submitter", Kind::Bool, "false", "",
+        "run each task as the user who submitted its job (the worker must run as root)");
+  s.add("worker.allow_root_jobs", Kind::Bool, "false", "",
+        "with run_as_submitter, let jobs submitted by root run as root (else they fail to launch)");
   // [scheduler]
   s.add("scheduler.order", Kind::Choice, "priority", "", "job order policy", {"priority", "fifo", "sjf", "fairshare"});
   s.add("scheduler.placement", Kind::Choice, "least-loaded", "", "worker choice policy",
@@ -114,6 +133,17 @@ Settings Settings::defaults() {
   s.add("scheduler.fairshare_half_life", Kind::Duration, "7d", "", "usage half-life for fairshare");
   s.add("scheduler.user_limit", Kind::Int, "0", "", "running tasks per user, 0 = no cap");
   s.add("scheduler.queue_limits", Kind::List, "", "", "running tasks per queue, QUEUE=N");
+  // [security]
+  s.add("security.key", Kind::String, "", "BATON_KEY",
+        "this process's secret CURVE key file (from baton keygen); on a broker it turns on encryption and authentication");
+  s.add("security.broker_key", Kind::String, "", "BATON_BROKER_KEY",
+        "the broker's public key (40 Z85 characters, or a file holding it), for workers and clients");
+  s.add("security.authorized_workers", Kind::List, "", "", "public keys (or key files) of workers the broker accepts");
+  s.add("security.authorized_clients", Kind::List, "", "",
+        "clients the broker accepts: 'USER KEY' or 'USER KEY admin' (KEY: public key or key file)");
+  s.add("security.insecure", Kind::Bool, "false", "",
+        "let a broker without keys listen on TCP (anyone who reaches it may run jobs)");
+  s.add("security.private_jobs", Kind::Bool, "false", "", "with keys, users see only their own jobs in status and history");
   // [log]
   s.add("log.level", Kind::Choice, "info", "BATON_LOG", "daemon log level", {"trace", "debug", "info", "warn", "error", "off"});
   return s;

@@ -82,6 +82,8 @@ void add_rows(Table& table, const pb::JobInfo& j, bool expand, bool show_finishe
       std::sort(idx.begin(), idx.end());
       table.add({id + "_[" + compress(idx) + "]", j.name(), j.user(), state_name(static_cast<TaskState>(state)), "", ""});
     }
+    for (const pb::TaskRange& r : j.finished())  // summarized by the broker
+      table.add({id + "_[" + r.indices() + "]", j.name(), j.user(), state_name(r.state()), "", ""});
     if (j.cancelled_count() > 0) table.add({id + "_[" + j.cancelled() + "]", j.name(), j.user(), "CANCELLED", "", ""});
   }
 }
@@ -91,6 +93,7 @@ int run_status(Context& ctx, const StatusFlags& f) {
   for (const auto& t : f.targets) req.mutable_status()->add_targets(t);
   req.mutable_status()->set_all(f.all);
   req.mutable_status()->set_user(f.user);
+  req.mutable_status()->set_tasks(f.expand);
   int code = 0;
   if (!ctx.call(req, reply, code)) return code;
   const pb::StatusReply& s = reply.status_reply();
@@ -236,7 +239,7 @@ Runner install_status(CLI::App& sub, Context&) {
   sub.add_option("jobs", f->targets, "Jobs or tasks to show (42, 42_7, 42_[1-5]); default: all active jobs");
   sub.add_flag("--json", f->json, "Print JSON (the StatusReply message)");
   sub.add_flag("-a,--all", f->all, "Include finished jobs and finished array tasks");
-  sub.add_flag("-r,--array", f->expand, "One line per array task, pending ones too");
+  sub.add_flag("-r,--array", f->expand, "One line per array task, pending and finished ones too (in --json: every task)");
   sub.add_option("-u,--user", f->user, "Only this user's jobs");
   sub.footer("Columns: JOBID NAME USER STATE TIME WORKER/REASON. Pending arrays collapse to 42_[5-999%10].\n"
              "Reasons: Priority, Resources, Dependency, DependencyNeverSatisfied, BeginTime, Held, Throttle,\n"

@@ -1,6 +1,7 @@
 // `baton worker`: the composition root of the worker daemon. Probes the host,
 // wires the process launcher, the child reaper, the engine and the ZeroMQ loop.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -93,6 +94,8 @@ Result<WorkerConfig> worker_config(const Settings& s, const HostInfo& host) {
   c.liveness = static_cast<std::uint32_t>(std::max<std::int64_t>(1, s.integer("worker.liveness")));
   c.kill_grace_ms = s.duration("worker.kill_grace");
   c.drain_timeout_ms = s.duration("worker.drain_timeout");
+  c.run_as_submitter = s.boolean("worker.run_as_submitter");
+  c.allow_root_jobs = s.boolean("worker.allow_root_jobs");
   return c;
 }
 
@@ -109,6 +112,16 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
   const HostInfo host = probe_host();
   auto cfg = worker_config(s, host);
   if (!cfg) return ctx.fail(kUsage, cfg.error());
+  // Only root can become another user. Refusing beats quietly running every
+  // job as this worker's user, which is not what the setting promises.
+  const uid_t self = geteuid();
+  if (cfg->run_as_submitter && self != 0)
+    return ctx.fail(kUsage, "worker.run_as_submitter needs a worker running as root (this one runs as uid " +
+                                std::to_string(self) + "); unset it to run every task as this user");
+  if (cfg->run_as_submitter)
+    spdlog::info("tasks run as their submitters; jobs of root are {}", cfg->allow_root_jobs ? "allowed" : "refused");
+  else if (self == 0)
+    spdlog::warn("running as root without worker.run_as_submitter: every task runs as root");
   std::string spool = s.str("worker.spool");
   if (spool.empty()) {
     auto dir = wire::runtime_dir();
@@ -124,7 +137,10 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
                s.str("worker.queues"));
   WorkerEngine engine(std::move(*cfg), **launcher, outbox, clock.now());
   zmq::context_t zctx(1);
-  wire::WorkerLoop loop(zctx, {s.str("worker.broker"), "worker-" + engine.config().name, 64u << 20}, engine, outbox, clock);
+  auto curve = client_curve(s);
+  if (!curve) return ctx.fail(kRefused, curve.error());
+  wire::WorkerLoop loop(zctx, {s.str("worker.broker"), "worker-" + engine.config().name, 64u << 20, *curve}, engine,
+                        outbox, clock);
   ChildReaper& r = **reaper;
   ProcessLauncher& l = **launcher;
   SignalSet& sigs = **signals;
@@ -161,7 +177,8 @@ Runner install_worker(CLI::App& sub, Context&) {
   sub.add_option("--kill-grace", f->kill_grace, "SIGTERM to SIGKILL delay (default 10s)");
   sub.add_option("--drain-timeout", f->drain_timeout, "On SIGTERM, time running tasks get before being handed back (default 30s)");
   sub.footer("Runs in the foreground. SIGTERM drains: no new tasks start; running ones finish or are handed back.\n"
-             "Tasks run in their own process groups and die with the worker.");
+             "Tasks run in their own process groups and die with the worker. Tasks run as the worker's user;\n"
+             "a root worker with worker.run_as_submitter = true runs each as the user who submitted it.");
   return [f](Context& ctx) { return run_worker(ctx, *f); };
 }
 

@@ -22,17 +22,24 @@ void BrokerEngine::reply_error(const std::string& peer, std::uint64_t rid, int c
   reply(peer, rid, std::move(env));
 }
 
-void BrokerEngine::on_client_message(const std::string& peer, const pb::Envelope& msg, TimeMs now) {
+void BrokerEngine::on_client_message(const std::string& peer, const pb::Envelope& msg, TimeMs now,
+                                     const Requester& who) {
   const std::uint64_t rid = msg.request_id();
   switch (msg.body_case()) {
-    case pb::Envelope::kSubmit: handle_submit(peer, rid, msg.submit(), now); break;
-    case pb::Envelope::kStatus: handle_status(peer, rid, msg.status()); break;
-    case pb::Envelope::kCancel: handle_cancel(peer, rid, msg.cancel(), now); break;
-    case pb::Envelope::kHold: handle_hold(peer, rid, msg.hold(), now); break;
-    case pb::Envelope::kUpdate: handle_update(peer, rid, msg.update(), now); break;
+    case pb::Envelope::kSubmit: handle_submit(peer, rid, msg.submit(), now, who); break;
+    case pb::Envelope::kStatus: handle_status(peer, rid, msg.status(), who); break;
+    case pb::Envelope::kCancel: handle_cancel(peer, rid, msg.cancel(), now, who); break;
+    case pb::Envelope::kHold: handle_hold(peer, rid, msg.hold(), now, who); break;
+    case pb::Envelope::kUpdate: handle_update(peer, rid, msg.update(), now, who); break;
     case pb::Envelope::kWait: handle_wait(peer, rid, msg.wait(), now); break;
-    case pb::Envelope::kWorkers: handle_workers(peer, rid, msg.workers(), now); break;
-    case pb::Envelope::kExplain: handle_explain(peer, rid, msg.explain(), now); break;
+    case pb::Envelope::kWorkers:
+      if ((!msg.workers().drain().empty() || !msg.workers().resume().empty()) && who.authenticated && !who.admin) {
+        reply_error(peer, rid, 1, "only an admin may drain or resume workers (user " + who.user + ")");
+        break;
+      }
+      handle_workers(peer, rid, msg.workers(), now);
+      break;
+    case pb::Envelope::kExplain: handle_explain(peer, rid, msg.explain(), now, who); break;
     case pb::Envelope::kPing: {
       pb::Envelope env;
       env.mutable_pong()->set_broker_id(cfg_.broker_id);
@@ -45,7 +52,37 @@ void BrokerEngine::on_client_message(const std::string& peer, const pb::Envelope
 
 // ---------------------------------------------------------------- submit
 
-Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std::string>* warnings) {
+std::string BrokerEngine::denied(const Requester& who, const Job& job, const char* action) const {
+  if (!who.authenticated || who.admin || job.spec.user() == who.user) return "";
+  return "job " + std::to_string(job.id) + " belongs to " + job.spec.user() + ": only " + job.spec.user() +
+         " or an admin may " + action + " it (you are " + who.user + ")";
+}
+
+bool BrokerEngine::hidden(const Requester& who, const Job& job) const {
+  return cfg_.private_jobs && who.authenticated && !who.admin && job.spec.user() != who.user;
+}
+
+Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std::string>* warnings,
+                                   const Requester& who) {
+  // With a key, the user is the key's, whatever the request says.
+  if (who.authenticated) spec.set_user(who.user);
+  if (cfg_.max_spec_bytes && spec.ByteSizeLong() > cfg_.max_spec_bytes)
+    return Status::error(fmt::format("the job is {} bytes (script, environment and options); the limit is {} "
+                                     "(broker.max_spec_size)",
+                                     spec.ByteSizeLong(), cfg_.max_spec_bytes));
+  std::uint64_t env_bytes = 0;
+  for (const auto& kv : spec.env()) env_bytes += kv.size();
+  if (cfg_.max_env_bytes && env_bytes > cfg_.max_env_bytes)
+    return Status::error(fmt::format("the job's environment is {} bytes; the limit is {} (broker.max_env_size): "
+                                     "submit with --export=NONE or a shorter list",
+                                     env_bytes, cfg_.max_env_bytes));
+  if (cfg_.max_active_per_user) {
+    auto n = active_per_user_.find(spec.user());
+    if (n != active_per_user_.end() && n->second >= cfg_.max_active_per_user)
+      return Status::error(fmt::format("user {} already has {} unfinished jobs, the limit (broker.max_jobs_per_user); "
+                                       "use an array for many alike tasks",
+                                       spec.user(), n->second));
+  }
   if (spec.argv().empty() && spec.script().empty())
     return Status::error("nothing to run: give a command after --, a script, or --wrap");
   if (!spec.array().empty()) {
@@ -62,10 +99,11 @@ Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std
     for (JobId id : t.jobs)
       if (!find(id) && !evicted_.count(id)) return Status::error("dependency on unknown job " + std::to_string(id));
   }
-  const bool privileged = spec.uid() == cfg_.owner_uid || spec.uid() == 0;
-  if (spec.priority() != 0 && !privileged)
-    return Status::error("only the broker's owner or root may set --priority; use --nice to lower your own jobs");
-  if (spec.nice() < 0 && !privileged) return Status::error("only the broker's owner or root may use a negative --nice");
+  const bool privileged = who.authenticated ? who.admin : spec.uid() == cfg_.owner_uid || spec.uid() == 0;
+  if (spec.priority() > 0 && !privileged)
+    return Status::error("only an admin (or the broker's owner) may raise --priority; use --nice to lower your own jobs");
+  if (spec.nice() < 0 && !privileged)
+    return Status::error("only an admin (or the broker's owner) may use a negative --nice");
   if (spec.time_limit_s() < 0) return Status::error("the time limit must not be negative");
   if (spec.name().empty()) {
     const std::string& first = spec.argv().empty() ? spec.script_path() : spec.argv(0);
@@ -95,9 +133,10 @@ Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std
   return id;
 }
 
-void BrokerEngine::handle_submit(const std::string& peer, std::uint64_t rid, const pb::SubmitRequest& m, TimeMs now) {
+void BrokerEngine::handle_submit(const std::string& peer, std::uint64_t rid, const pb::SubmitRequest& m, TimeMs now,
+                                 const Requester& who) {
   std::vector<std::string> warnings;
-  auto r = submit(m.spec(), now, &warnings);
+  auto r = submit(m.spec(), now, &warnings, who);
   if (!r) {
     reply_error(peer, rid, 1, r.error());
     return;
@@ -132,7 +171,8 @@ Result<BrokerEngine::Resolved> BrokerEngine::resolve(const std::string& text) {
 
 // ---------------------------------------------------------------- cancel
 
-void BrokerEngine::handle_cancel(const std::string& peer, std::uint64_t rid, const pb::CancelRequest& m, TimeMs now) {
+void BrokerEngine::handle_cancel(const std::string& peer, std::uint64_t rid, const pb::CancelRequest& m, TimeMs now,
+                                 const Requester& who) {
   pb::Envelope env;
   pb::Reply* out = env.mutable_reply();
   out->set_ok(true);
@@ -150,6 +190,12 @@ void BrokerEngine::handle_cancel(const std::string& peer, std::uint64_t rid, con
       continue;
     }
     Job& job = *r->job;
+    if (std::string no = denied(who, job, m.signal() ? "signal" : "cancel"); !no.empty()) {
+      out->set_ok(false);
+      out->set_code(1);
+      out->add_messages(no);
+      continue;
+    }
     if (job.terminal()) {
       out->add_messages("job " + target + " already finished (" + state_name(job.summary()) + ")");
       continue;
@@ -170,7 +216,8 @@ void BrokerEngine::handle_cancel(const std::string& peer, std::uint64_t rid, con
 
 // ---------------------------------------------------------------- hold / release
 
-void BrokerEngine::handle_hold(const std::string& peer, std::uint64_t rid, const pb::HoldRequest& m, TimeMs now) {
+void BrokerEngine::handle_hold(const std::string& peer, std::uint64_t rid, const pb::HoldRequest& m, TimeMs now,
+                               const Requester& who) {
   pb::Envelope env;
   pb::Reply* out = env.mutable_reply();
   out->set_ok(true);
@@ -183,6 +230,12 @@ void BrokerEngine::handle_hold(const std::string& peer, std::uint64_t rid, const
       continue;
     }
     Job& job = *r->job;
+    if (std::string no = denied(who, job, m.hold() ? "hold" : "release"); !no.empty()) {
+      out->set_ok(false);
+      out->set_code(1);
+      out->add_messages(no);
+      continue;
+    }
     if (job.pending_total() == 0) {
       out->set_ok(false);
       out->set_code(1);
@@ -200,19 +253,24 @@ void BrokerEngine::handle_hold(const std::string& peer, std::uint64_t rid, const
 
 // ---------------------------------------------------------------- update
 
-void BrokerEngine::handle_update(const std::string& peer, std::uint64_t rid, const pb::UpdateRequest& m, TimeMs now) {
+void BrokerEngine::handle_update(const std::string& peer, std::uint64_t rid, const pb::UpdateRequest& m, TimeMs now,
+                                 const Requester& who) {
   auto r = resolve(m.target());
   if (!r || !r->whole) {
     reply_error(peer, rid, 1, !r ? r.error() : "update applies to whole jobs, not " + m.target());
     return;
   }
   Job& job = *r->job;
+  if (std::string no = denied(who, job, "update"); !no.empty()) {
+    reply_error(peer, rid, 1, no);
+    return;
+  }
   if (job.terminal()) {
     reply_error(peer, rid, 1, "job " + m.target() + " already finished");
     return;
   }
   pb::JobSpec next = job.spec;
-  const bool privileged = m.uid() == cfg_.owner_uid || m.uid() == 0;
+  const bool privileged = who.authenticated ? who.admin : m.uid() == cfg_.owner_uid || m.uid() == 0;
   bool throttle_changed = false, name_changed = false;
   for (const auto& [key, value] : m.fields()) {
     auto bad = [&](const std::string& why) {
@@ -230,11 +288,13 @@ void BrokerEngine::handle_update(const std::string& peer, std::uint64_t rid, con
     std::int64_t n = 0;
     if (key == "priority") {
       if (!to_int(n)) return bad("expected an integer");
-      if (!privileged) return reply_error(peer, rid, 1, "only the broker's owner or root may change the priority");
+      if (n > next.priority() && !privileged)
+        return reply_error(peer, rid, 1, "only an admin (or the broker's owner) may raise the priority of job " + m.target());
       next.set_priority(static_cast<std::int32_t>(n));
     } else if (key == "nice") {
       if (!to_int(n)) return bad("expected an integer");
-      if (n < next.nice() && !privileged) return reply_error(peer, rid, 1, "only the broker's owner or root may lower nice");
+      if (n < next.nice() && !privileged)
+        return reply_error(peer, rid, 1, "only an admin (or the broker's owner) may lower the nice value of job " + m.target());
       next.set_nice(static_cast<std::int32_t>(n));
     } else if (key == "time" || key == "timelimit") {
       auto t = parse_time_limit(value);

@@ -45,7 +45,13 @@ Job& BrokerEngine::add_job(JobId id, pb::JobSpec spec, TimeMs submit_ms) {
   auto& group = groups_[{job.spec.user(), job.spec.name()}];
   group.emplace_hint(group.end(), id);
   active_.emplace_hint(active_.end(), id);
+  ++active_per_user_[job.spec.user()];
   return job;
+}
+
+void BrokerEngine::left_active(const Job& job) {
+  auto it = active_per_user_.find(job.spec.user());
+  if (it != active_per_user_.end() && --it->second == 0) active_per_user_.erase(it);
 }
 
 // ---------------------------------------------------------------- dispatch
@@ -196,6 +202,7 @@ void BrokerEngine::job_terminal(Job& job, TimeMs now) {
   if (job.end_ms) return;  // already recorded
   job.end_ms = now;
   active_.erase(job.id);
+  left_active(job);
   pool_.for_each([&](Worker& w) { w.specs.erase(job.id); });
   job.shed_run_state();
   sched_.leave(job);

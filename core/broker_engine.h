@@ -42,7 +42,8 @@ class BrokerEngine {
   void restore(RecoveredState state, TimeMs now);
 
   void on_worker_message(const std::string& peer, const pb::Envelope& msg, TimeMs now);
-  void on_client_message(const std::string& peer, const pb::Envelope& msg, TimeMs now);
+  void on_client_message(const std::string& peer, const pb::Envelope& msg, TimeMs now,
+                         const Requester& who = Requester{});
   // A send to this peer failed because it is gone (ROUTER_MANDATORY).
   void on_unroutable(Channel ch, const std::string& peer, const pb::Envelope& msg, TimeMs now);
   // A client connection went away: forget its waits.
@@ -67,7 +68,8 @@ class BrokerEngine {
   std::size_t evicted_count() const { return evicted_.size(); }
 
   // Submits as a client would (tests and benchmarks). Returns the job id or an error.
-  Result<JobId> submit(pb::JobSpec spec, TimeMs now, std::vector<std::string>* warnings = nullptr);
+  Result<JobId> submit(pb::JobSpec spec, TimeMs now, std::vector<std::string>* warnings = nullptr,
+                       const Requester& who = Requester{});
 
  private:
   // ---- tasks (broker_engine.cpp)
@@ -93,6 +95,7 @@ class BrokerEngine {
   void cancel_task(Job& job, std::uint64_t ordinal, int signal, TimeMs now, std::vector<std::string>& notes);
   Job* find(JobId id);
   Job& add_job(JobId id, pb::JobSpec spec, TimeMs submit_ms);
+  void left_active(const Job& job);
 
   // ---- workers (broker_workers.cpp)
   void handle_register(const std::string& peer, const pb::Register& m, TimeMs now);
@@ -103,10 +106,14 @@ class BrokerEngine {
   void expire_orphans(TimeMs now);
 
   // ---- clients (broker_clients.cpp)
-  void handle_submit(const std::string& peer, std::uint64_t rid, const pb::SubmitRequest& m, TimeMs now);
-  void handle_cancel(const std::string& peer, std::uint64_t rid, const pb::CancelRequest& m, TimeMs now);
-  void handle_hold(const std::string& peer, std::uint64_t rid, const pb::HoldRequest& m, TimeMs now);
-  void handle_update(const std::string& peer, std::uint64_t rid, const pb::UpdateRequest& m, TimeMs now);
+  void handle_submit(const std::string& peer, std::uint64_t rid, const pb::SubmitRequest& m, TimeMs now,
+                     const Requester& who);
+  void handle_cancel(const std::string& peer, std::uint64_t rid, const pb::CancelRequest& m, TimeMs now,
+                     const Requester& who);
+  void handle_hold(const std::string& peer, std::uint64_t rid, const pb::HoldRequest& m, TimeMs now,
+                   const Requester& who);
+  void handle_update(const std::string& peer, std::uint64_t rid, const pb::UpdateRequest& m, TimeMs now,
+                     const Requester& who);
   void handle_wait(const std::string& peer, std::uint64_t rid, const pb::WaitRequest& m, TimeMs now);
   void handle_workers(const std::string& peer, std::uint64_t rid, const pb::WorkersRequest& m, TimeMs now);
   void reply(const std::string& peer, std::uint64_t rid, pb::Envelope msg);
@@ -119,6 +126,9 @@ class BrokerEngine {
     IntervalSet ordinals;
   };
   Result<Resolved> resolve(const std::string& target);
+  // Why `who` may not act on (or, with private_jobs, see) `job`; empty when it may.
+  std::string denied(const Requester& who, const Job& job, const char* action) const;
+  bool hidden(const Requester& who, const Job& job) const;
 
   // ---- waits
   struct Waiter {
@@ -132,9 +142,13 @@ class BrokerEngine {
   void wake_waiters(JobId job);
 
   // ---- views (broker_views.cpp)
-  void fill_job_info(const Job& job, pb::JobInfo* out, const std::optional<IntervalSet>& only) const;
-  void handle_status(const std::string& peer, std::uint64_t rid, const pb::StatusRequest& m);
-  void handle_explain(const std::string& peer, std::uint64_t rid, const pb::ExplainRequest& m, TimeMs now);
+  // `summarize`: an array's finished tasks go in as ranges per state, not
+  // one by one (status replies stay small while big arrays run).
+  void fill_job_info(const Job& job, pb::JobInfo* out, const std::optional<IntervalSet>& only,
+                     bool summarize = false) const;
+  void handle_status(const std::string& peer, std::uint64_t rid, const pb::StatusRequest& m, const Requester& who);
+  void handle_explain(const std::string& peer, std::uint64_t rid, const pb::ExplainRequest& m, TimeMs now,
+                      const Requester& who);
   void fill_worker_info(const Worker& w, pb::WorkerInfo* out) const;
 
   BrokerConfig cfg_;
@@ -151,6 +165,7 @@ class BrokerEngine {
   std::map<std::pair<std::string, std::string>, std::set<JobId>> groups_;  // (user, name) -> active jobs
   std::vector<JobId> dep_work_;                            // jobs whose dependents need a look
   std::set<JobId> active_;                                 // jobs not yet terminal
+  std::unordered_map<std::string, std::uint32_t> active_per_user_;  // for max_active_per_user
   // Finished jobs by end time, oldest first, for eviction after min_job_age;
   // and what is still known of those evicted.
   std::deque<std::pair<TimeMs, JobId>> ended_;

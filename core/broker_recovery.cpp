@@ -58,6 +58,7 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
       ended.emplace_back(job.end_ms, id);
       job.shed_run_state();
       active_.erase(id);
+      left_active(job);
       auto g = groups_.find({job.spec.user(), job.spec.name()});
       if (g != groups_.end()) {
         g->second.erase(id);

@@ -2,13 +2,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "core/broker_engine.h"
 #include "core/timefmt.h"
 
 namespace baton {
 
-void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::optional<IntervalSet>& only) const {
+void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::optional<IntervalSet>& only,
+                                 bool summarize) const {
   out->set_id(job.id);
   out->set_name(job.spec.name());
   out->set_user(job.spec.user());
@@ -37,8 +39,14 @@ void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::op
   out->set_cancelled(job.array.format_ordinals(cancelled));
   out->set_cancelled_count(static_cast<std::uint32_t>(cancelled.size()));
   if (job.terminal()) out->set_wait_code(job.worst_code);
+  summarize = summarize && job.is_array;
+  std::map<int, IntervalSet> ended;  // by state, when summarizing
   for (const auto& [ordinal, rec] : job.tasks) {
     if (only && !only->contains(ordinal)) continue;
+    if (summarize && is_terminal(rec.state) && !job.errors.count(ordinal)) {
+      ended[rec.state].insert(ordinal);
+      continue;
+    }
     pb::TaskInfo* t = out->add_tasks();
     t->set_index(job.index_of(ordinal));
     t->set_state(rec.state);
@@ -54,19 +62,29 @@ void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::op
     t->set_outcome(rec.outcome);
     if (auto e = job.errors.find(ordinal); e != job.errors.end()) t->set_error(e->second);
   }
+  for (const auto& [state, set] : ended) {
+    pb::TaskRange* r = out->add_finished();
+    r->set_state(static_cast<pb::TaskState>(state));
+    r->set_indices(job.array.format_ordinals(set));
+    r->set_count(static_cast<std::uint32_t>(set.size()));
+  }
 }
 
-void BrokerEngine::handle_status(const std::string& peer, std::uint64_t rid, const pb::StatusRequest& m) {
+void BrokerEngine::handle_status(const std::string& peer, std::uint64_t rid, const pb::StatusRequest& m,
+                                 const Requester& who) {
   pb::Envelope env;
   pb::StatusReply* out = env.mutable_status_reply();
+  const std::string only_user = cfg_.private_jobs && who.authenticated && !who.admin ? who.user : m.user();
   if (m.targets_size() > 0) {
     for (const std::string& target : m.targets()) {
       auto r = const_cast<BrokerEngine*>(this)->resolve(target);
+      if (r && hidden(who, *r->job)) r = Status::error("job " + target + " belongs to another user (jobs are private here)");
       if (!r) {
         reply_error(peer, rid, 1, r.error());
         return;
       }
-      fill_job_info(*r->job, out->add_jobs(), r->whole ? std::nullopt : std::optional<IntervalSet>(r->ordinals));
+      fill_job_info(*r->job, out->add_jobs(), r->whole ? std::nullopt : std::optional<IntervalSet>(r->ordinals),
+                    !m.tasks() && r->whole);
     }
   } else if (m.all()) {
     std::vector<JobId> ids;
@@ -75,12 +93,12 @@ void BrokerEngine::handle_status(const std::string& peer, std::uint64_t rid, con
     std::sort(ids.begin(), ids.end());
     for (JobId id : ids) {
       const Job& job = jobs_.at(id);
-      if (m.user().empty() || job.spec.user() == m.user()) fill_job_info(job, out->add_jobs(), std::nullopt);
+      if (only_user.empty() || job.spec.user() == only_user) fill_job_info(job, out->add_jobs(), std::nullopt, !m.tasks());
     }
   } else {
     for (JobId id : active_) {
       const Job& job = jobs_.at(id);
-      if (m.user().empty() || job.spec.user() == m.user()) fill_job_info(job, out->add_jobs(), std::nullopt);
+      if (only_user.empty() || job.spec.user() == only_user) fill_job_info(job, out->add_jobs(), std::nullopt, !m.tasks());
     }
   }
   reply(peer, rid, std::move(env));
@@ -147,8 +165,10 @@ std::string never_fits(const WorkerPool& pool, const Job& job) {
 
 }  // namespace
 
-void BrokerEngine::handle_explain(const std::string& peer, std::uint64_t rid, const pb::ExplainRequest& m, TimeMs now) {
+void BrokerEngine::handle_explain(const std::string& peer, std::uint64_t rid, const pb::ExplainRequest& m, TimeMs now,
+                                  const Requester& who) {
   auto r = resolve(m.target());
+  if (r && hidden(who, *r->job)) r = Status::error("job " + m.target() + " belongs to another user (jobs are private here)");
   if (!r) {
     reply_error(peer, rid, 1, r.error());
     return;

@@ -38,11 +38,27 @@ struct BrokerConfig {
   TimeMs reattach_grace_ms = 30000;        // after a restart, how long running tasks wait for
                                            // their worker to re-register before they are requeued
   std::uint64_t max_array_size = 1000000;
+  // Per-request limits against hostile or runaway clients (0: none).
+  std::uint64_t max_spec_bytes = 4u << 20;      // a job's whole spec (script, environment, ...)
+  std::uint64_t max_env_bytes = 1u << 20;       // its environment
+  std::uint32_t max_active_per_user = 0;        // jobs not yet finished, per user
   TimeMs min_job_age_ms = 3600000;         // finished jobs stay in memory this long (the journal
                                            // keeps them for history); 0: until the next restart
   bool kill_on_invalid_dep = false;
-  std::uint32_t owner_uid = 0;             // may set -p/--priority and negative --nice
+  std::uint32_t owner_uid = 0;             // may set -p/--priority and negative --nice (unauthenticated)
+  bool private_jobs = false;               // authenticated users see only their own jobs
   std::string broker_id;                   // this incarnation, for logs and Pong
+};
+
+// Who sent a client request, as the transport established it. With keys
+// (CURVE), `user` and `admin` come from the key the connection proved, and
+// users may change only their own jobs. Without (a personal ipc broker, or
+// TCP with security.insecure), requests are trusted: the user is the name a
+// submit carries, and the broker's owner or root counts as admin.
+struct Requester {
+  bool authenticated = false;
+  std::string user;
+  bool admin = false;
 };
 
 }  // namespace baton

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ struct LaunchSpec {
   std::string stdout_path;        // relative paths are relative to cwd
   std::string stderr_path;        // empty: stderr goes to the stdout file
   bool append = false;            // else truncate
+  // Whose rights the task runs with. Unset: the worker's own. Set (a root
+  // worker with worker.run_as_submitter): this user's, looked up by name on
+  // the worker's host, with that user's groups, HOME, USER, LOGNAME and SHELL;
+  // the working directory is entered and the output files are opened with
+  // that user's rights, never root's. An empty or unknown name fails the launch.
+  std::optional<std::string> run_as;
+  bool allow_root = false;        // with run_as: may the name resolve to uid 0
 };
 
 // How a task process ended, as the reaper saw it.

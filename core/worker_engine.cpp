@@ -139,6 +139,10 @@ LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a, const CachedJob& j
   l.script = s.script();
   l.cwd = !s.cwd().empty() ? s.cwd() : !s.submit_dir().empty() ? s.submit_dir() : "/";
   l.append = s.open_append();
+  if (cfg_.run_as_submitter) {
+    l.run_as = s.user();
+    l.allow_root = cfg_.allow_root_jobs;
+  }
 
   l.env.reserve(job.base_env.size() + 14);
   l.env.insert(l.env.end(), job.base_env.begin(), job.base_env.end());

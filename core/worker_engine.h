@@ -33,6 +33,12 @@ struct WorkerConfig {
   std::uint32_t liveness = 5;
   TimeMs kill_grace_ms = 10 * kSecond;
   TimeMs drain_timeout_ms = 30 * kSecond;
+  // Run each task as its job's user (spec.user), not as the worker. Only a
+  // root worker can; cmd/ refuses to start a non-root worker with it set.
+  bool run_as_submitter = false;
+  // With run_as_submitter: a job whose user is root (uid 0) may run. Off, it
+  // fails to launch with an error saying so.
+  bool allow_root_jobs = false;
 };
 
 class WorkerEngine {

@@ -36,4 +36,16 @@ Result<std::string> find_command(const std::string& name, std::string_view path,
   return Status::error("cannot run '" + name + "': " + std::strerror(error));
 }
 
+std::vector<std::string> command_candidates(const std::string& name, std::string_view path) {
+  std::vector<std::string> out;
+  for (;;) {
+    std::size_t colon = path.find(':');
+    std::string_view dir = path.substr(0, colon);
+    out.push_back(dir.empty() ? name : std::string(dir) + "/" + name);
+    if (colon == std::string_view::npos) break;
+    path.remove_prefix(colon + 1);
+  }
+  return out;
+}
+
 }  // namespace baton

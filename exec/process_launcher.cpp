@@ -15,6 +15,7 @@
 
 #include "exec/command_path.h"
 #include "exec/spawn.h"
+#include "exec/task_user.h"
 
 namespace baton {
 namespace {
@@ -22,6 +23,9 @@ namespace {
 constexpr mode_t kOutputMode = 0644;
 constexpr mode_t kScriptMode = 0700;
 constexpr mode_t kSpoolMode = 0700;
+const std::string kShell = "/bin/sh";
+// Where a run-as task finds its script: fd 3, which the child keeps open.
+const std::string kScriptFd = "/proc/self/fd/3";
 
 Status errno_error(const std::string& what, int error = errno) {
   return Status::error(what + ": " + std::strerror(error));
@@ -71,6 +75,47 @@ std::string first_line(const std::string& text) {
 }
 
 char* mutable_cstr(const std::string& s) { return const_cast<char*>(s.c_str()); }
+
+// Why a child did not get to run its task, in the words launch() promises.
+Status launch_error(const LaunchSpec& spec, const SpawnOutcome& outcome) {
+  const bool is_script = !spec.script.empty();
+  const std::string as = spec.run_as ? "cannot start task as user '" + *spec.run_as + "': " : "";
+  switch (outcome.failed) {
+    case ChildStep::chdir:
+      return errno_error("cannot chdir to " + spec.cwd, outcome.error);
+    case ChildStep::exec:
+      if (!is_script)
+        return errno_error("cannot run '" + spec.argv[0] + "'", outcome.error);
+      if (spec.script.rfind("#!", 0) == 0)
+        return errno_error("cannot run script (" + first_line(spec.script) + ")", outcome.error);
+      return errno_error("cannot run script with " + kShell, outcome.error);
+    case ChildStep::redirect:
+      return errno_error("cannot start task: redirecting output", outcome.error);
+    case ChildStep::open_stdout:
+      return errno_error("cannot open output file " + shown_path(spec.cwd, spec.stdout_path), outcome.error);
+    case ChildStep::open_stderr:
+      return errno_error("cannot open output file " + shown_path(spec.cwd, spec.stderr_path), outcome.error);
+    case ChildStep::setgid:
+      return errno_error(as + "setgid", outcome.error);
+    case ChildStep::setgroups:
+      return errno_error(as + "setgroups", outcome.error);
+    case ChildStep::setuid:
+      return errno_error(as + "setuid", outcome.error);
+    case ChildStep::script_fd:
+      return errno_error("cannot start task: passing the script", outcome.error);
+    case ChildStep::vfork:
+      return errno_error("cannot start task: vfork", outcome.error);
+    case ChildStep::setsid:
+      return errno_error("cannot start task: setsid", outcome.error);
+    case ChildStep::deathsig:
+      return errno_error("cannot start task: prctl(PR_SET_PDEATHSIG)", outcome.error);
+    case ChildStep::parent_gone:
+      return Status::error("cannot start task: the worker exited during the launch");
+    case ChildStep::none:
+      break;
+  }
+  return Status::error("cannot start task: unknown failure");
+}
 
 }  // namespace
 
@@ -126,13 +171,13 @@ Result<int> ProcessLauncher::launch(const LaunchSpec& spec) {
   if (spec.argv.empty() && spec.script.empty())
     return Status::error("cannot start task: no command");
   if (spec.cwd.empty()) return Status::error("cannot start task: no working directory");
+  if (spec.run_as) return launch_as_user(spec);
 
   UniqueFd cwd(open(spec.cwd.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!cwd.valid()) return errno_error("cannot chdir to " + spec.cwd);
   if (Status s = keep_above_stdio(cwd); !s) return s;
 
   // A command is looked up before any output file is created or truncated.
-  static const std::string kShell = "/bin/sh";
   const bool is_script = !spec.script.empty();
   const bool shebang = spec.script.rfind("#!", 0) == 0;
   std::string exec_path;
@@ -196,29 +241,91 @@ Result<int> ProcessLauncher::launch(const LaunchSpec& spec) {
   }
 
   if (!script_path.empty()) unlink(script_path.c_str());
-  switch (outcome.failed) {
-    case ChildStep::chdir:
-      return errno_error("cannot chdir to " + spec.cwd, outcome.error);
-    case ChildStep::exec:
-      if (!is_script)
-        return errno_error("cannot run '" + spec.argv[0] + "'", outcome.error);
-      if (shebang)
-        return errno_error("cannot run script (" + first_line(spec.script) + ")", outcome.error);
-      return errno_error("cannot run script with " + kShell, outcome.error);
-    case ChildStep::redirect:
-      return errno_error("cannot start task: redirecting output", outcome.error);
-    case ChildStep::vfork:
-      return errno_error("cannot start task: vfork", outcome.error);
-    case ChildStep::setsid:
-      return errno_error("cannot start task: setsid", outcome.error);
-    case ChildStep::deathsig:
-      return errno_error("cannot start task: prctl(PR_SET_PDEATHSIG)", outcome.error);
-    case ChildStep::parent_gone:
-      return Status::error("cannot start task: the worker exited during the launch");
-    case ChildStep::none:
-      break;
+  return launch_error(spec, outcome);
+}
+
+Result<int> ProcessLauncher::launch_as_user(const LaunchSpec& spec) {
+  auto user = lookup_task_user(*spec.run_as, spec.allow_root);
+  if (!user) return user.status();
+  const std::vector<std::string> env = task_user_env(spec.env, *user);
+
+  // The command: the PATH search happens in the child, as the user, so root's
+  // view of the file system never decides (or reveals) what the task may run.
+  const bool is_script = !spec.script.empty();
+  const bool shebang = spec.script.rfind("#!", 0) == 0;
+  std::vector<std::string> candidates;
+  std::vector<const char*> candidate_ptrs;
+  std::string exec_path;
+  if (!is_script) {
+    const std::string& name = spec.argv[0];
+    if (name.empty()) return Status::error("cannot run '': empty command name");
+    if (name.find('/') != std::string::npos) {
+      exec_path = name;
+    } else {
+      candidates = command_candidates(name, task_path(env));
+      for (const std::string& c : candidates) candidate_ptrs.push_back(c.c_str());
+      candidate_ptrs.push_back(nullptr);
+    }
   }
-  return Status::error("cannot start task: unknown failure");
+
+  // The script snapshot stays in the worker's private spool, owned by the
+  // task's user; the task reads it through the descriptor it inherits.
+  std::string script_path;
+  UniqueFd script;
+  std::vector<char*> argv;
+  argv.reserve(spec.argv.size() + 3);
+  if (is_script) {
+    auto written = write_script(spec);
+    if (!written) return written.status();
+    script_path = std::move(*written);
+    script.reset(open(script_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    Status ready = script.valid() ? keep_above_stdio(script) : errno_error("cannot open script snapshot " + script_path);
+    if (ready && fchown(script.get(), user->uid, user->gid) != 0)
+      ready = errno_error("cannot give script snapshot " + script_path + " to user '" + user->name + "'");
+    if (!ready) {
+      unlink(script_path.c_str());
+      return ready;
+    }
+    exec_path = shebang ? kScriptFd : kShell;
+    if (!shebang) argv.push_back(mutable_cstr(kShell));
+    argv.push_back(mutable_cstr(kScriptFd));
+  }
+  for (const std::string& arg : spec.argv) argv.push_back(mutable_cstr(arg));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
+  for (const std::string& kv : env) envp.push_back(mutable_cstr(kv));
+  envp.push_back(nullptr);
+
+  ChildUser as;
+  as.uid = user->uid;
+  as.gid = user->gid;
+  as.groups = user->groups.data();
+  as.group_count = static_cast<int>(user->groups.size());
+  as.cwd = spec.cwd.c_str();
+  as.candidates = candidates.empty() ? nullptr : candidate_ptrs.data();
+  as.open_flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | (spec.append ? O_APPEND : O_TRUNC);
+  as.open_mode = kOutputMode;
+  if (!spec.stdout_path.empty()) as.stdout_path = spec.stdout_path.c_str();
+  if (!spec.stderr_path.empty() && spec.stderr_path != spec.stdout_path) as.stderr_path = spec.stderr_path.c_str();
+  else as.stderr_same = as.stdout_path != nullptr;
+  as.script_fd = script.get();
+
+  ChildPlan plan;
+  plan.path = exec_path.c_str();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.stdin_fd = dev_null_.get();
+  plan.stdout_fd = dev_null_.get();
+  plan.stderr_fd = dev_null_.get();
+  plan.as_user = &as;
+  SpawnOutcome outcome = spawn_child(plan);
+  if (outcome.failed == ChildStep::none) {
+    if (!script_path.empty()) scripts_[outcome.pid] = std::move(script_path);
+    return static_cast<int>(outcome.pid);
+  }
+  if (!script_path.empty()) unlink(script_path.c_str());
+  return launch_error(spec, outcome);
 }
 
 void ProcessLauncher::signal_group(int pid, int sig) {

@@ -30,6 +30,10 @@ class ProcessLauncher : public Launcher {
   // stdout_path discards output. Returns the pid (== process group id).
   // Errors name the cause: "cannot run 'x': No such file or directory",
   // "cannot chdir to /nope: ...", "cannot open output file /a/b: ...".
+  // With spec.run_as (the worker must be root) the task runs as that user:
+  // see core/launcher.h and exec/task_user.h for the errors it adds. Its
+  // script snapshot is given to it as fd 3 and run as /proc/self/fd/3, so the
+  // spool stays private to the worker.
   // REQUIRES: called from the thread that calls ChildReaper::reap(), which
   // must live as long as the tasks (PR_SET_PDEATHSIG follows the forking
   // thread). Not thread-safe.
@@ -50,6 +54,9 @@ class ProcessLauncher : public Launcher {
 
   // Writes spec.script to the spool; returns its path.
   Result<std::string> write_script(const LaunchSpec& spec);
+  // launch() for spec.run_as: the user is looked up here; the directory, the
+  // PATH search and the output files are left to the child, as that user.
+  Result<int> launch_as_user(const LaunchSpec& spec);
 
   const std::string spool_dir_;
   const UniqueFd dev_null_;                          // O_RDWR, >= 3, CLOEXEC

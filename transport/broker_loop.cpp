@@ -17,11 +17,35 @@ BrokerLoop::BrokerLoop(zmq::context_t& ctx, BrokerLoopOptions opts, std::unique_
       journal_(std::move(journal)),
       hook_(std::move(hook)),
       clients_(ctx, opts_.max_message),
-      workers_(ctx, opts_.max_message) {}
+      workers_(ctx, opts_.max_message),
+      ctx_(ctx) {}
+
+Status BrokerLoop::secure(std::string secret_z85, ZapHandler::Decide decide) {
+  auto zap = ZapHandler::start(ctx_, std::move(decide));
+  if (!zap) return zap.status();
+  zap_ = std::move(*zap);
+  secret_z85_ = std::move(secret_z85);
+  return Status::ok();
+}
 
 Status BrokerLoop::bind() {
-  if (auto s = clients_.bind(opts_.clients); !s) return s;
-  return workers_.bind(opts_.workers);
+  if (!zap_) {
+    if (auto s = clients_.bind(opts_.clients); !s) return s;
+    return workers_.bind(opts_.workers);
+  }
+  const ServerCurve for_clients{secret_z85_, "clients"}, for_workers{secret_z85_, "workers"};
+  if (auto s = clients_.bind(opts_.clients, &for_clients); !s) return s;
+  return workers_.bind(opts_.workers, &for_workers);
+}
+
+Requester BrokerLoop::identify(const Incoming& in) const {
+  Requester who;
+  if (!zap_) return who;  // no keys: requests are trusted (see Requester)
+  const auto colon = in.user_id.find(':');
+  who.authenticated = true;
+  who.admin = in.user_id.compare(0, colon, "admin") == 0;
+  who.user = colon == std::string::npos ? in.user_id : in.user_id.substr(colon + 1);
+  return who;
 }
 
 bool BrokerLoop::changes_state(const pb::Envelope& msg) {
@@ -51,14 +75,16 @@ int BrokerLoop::run(int signal_fd, const std::function<bool()>& on_signal) {
         {clients_.raw().handle(), 0, ZMQ_POLLIN, 0},
         {workers_.raw().handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, signal_fd, ZMQ_POLLIN, 0},
+        {zap_ ? zap_->raw().handle() : nullptr, 0, ZMQ_POLLIN, 0},
     };
     try {
-      zmq::poll(items, 3, std::chrono::milliseconds(timeout));
+      zmq::poll(items, zap_ ? 4 : 3, std::chrono::milliseconds(timeout));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) spdlog::warn("poll failed: {}", e.what());
     }
     now = clock_.now();  // read once per turn
     if (items[2].revents & ZMQ_POLLIN) stop = on_signal();
+    if (zap_ && (items[3].revents & ZMQ_POLLIN)) zap_->handle(now);
     if (!(read_only_.empty() ? turn(now) : read_only_turn(now))) return 1;
     send_all(now);
   }
@@ -79,11 +105,12 @@ bool BrokerLoop::turn(TimeMs now) {
     auto in = clients_.recv();
     if (!in) break;
     // Kept for a failed commit: changing requests by id only.
-    Incoming& kept = turn_requests_.emplace_back(Incoming{in->peer, {}});
+    Incoming& kept = turn_requests_.emplace_back(Incoming{in->peer, {}, in->user_id});
     if (changes_state(in->msg)) kept.msg.set_request_id(in->msg.request_id());
     else kept.msg = in->msg;
-    if (hook_ && hook_(in->peer, in->msg, out_)) continue;
-    engine_->on_client_message(in->peer, in->msg, now);
+    const Requester who = identify(*in);
+    if (hook_ && hook_(in->peer, in->msg, who, out_)) continue;
+    engine_->on_client_message(in->peer, in->msg, now, who);
   }
   engine_->on_tick(now);
   if (Status s = journal_.commit(); !s) return enter_read_only(s, now);
@@ -110,7 +137,8 @@ bool BrokerLoop::enter_read_only(const Status& why, TimeMs now) {
   (void)out_.take();
   for (Incoming& r : turn_requests_) {
     if (r.msg.body_case() == pb::Envelope::BODY_NOT_SET) refuse(r.peer, r.msg.request_id());
-    else if (!(hook_ && hook_(r.peer, r.msg, out_))) engine_->on_client_message(r.peer, r.msg, now);
+    else if (const Requester who = identify(r); !(hook_ && hook_(r.peer, r.msg, who, out_)))
+      engine_->on_client_message(r.peer, r.msg, now, who);
   }
   turn_requests_.clear();
   return true;
@@ -140,8 +168,9 @@ bool BrokerLoop::read_only_turn(TimeMs now) {
       refuse(in->peer, in->msg.request_id());
       continue;
     }
-    if (hook_ && hook_(in->peer, in->msg, out_)) continue;
-    engine_->on_client_message(in->peer, in->msg, now);
+    const Requester who = identify(*in);
+    if (hook_ && hook_(in->peer, in->msg, who, out_)) continue;
+    engine_->on_client_message(in->peer, in->msg, now, who);
   }
   journal_.abandon();  // views write nothing; keep it that way
   if (now < next_probe_) return true;

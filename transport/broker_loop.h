@@ -26,6 +26,7 @@
 #include "core/broker_engine.h"
 #include "core/clock.h"
 #include "core/outbox.h"
+#include "transport/security.h"
 #include "transport/sockets.h"
 
 namespace baton::wire {
@@ -51,10 +52,16 @@ struct JournalHooks {
 class BrokerLoop {
  public:
   // Requests the engine does not answer itself (history reads the journal).
-  using ClientHook = std::function<bool(const std::string& peer, const pb::Envelope& msg, Outbox& out)>;
+  using ClientHook =
+      std::function<bool(const std::string& peer, const pb::Envelope& msg, const Requester& who, Outbox& out)>;
 
   BrokerLoop(zmq::context_t& ctx, BrokerLoopOptions opts, std::unique_ptr<BrokerEngine> engine, Outbox& out,
              const Clock& clock, JournalHooks journal, ClientHook hook);
+  // Turns on CURVE for both endpoints with the broker's secret key, and
+  // authorizes each connecting key with `decide` (domains "clients" and
+  // "workers"; for clients it returns "user:NAME" or "admin:NAME"). Call
+  // before bind().
+  Status secure(std::string secret_z85, ZapHandler::Decide decide);
   Status bind();
   const std::string& clients_endpoint() const { return clients_.endpoint(); }
   const std::string& workers_endpoint() const { return workers_.endpoint(); }
@@ -75,6 +82,7 @@ class BrokerLoop {
   bool read_only_turn(TimeMs now);
   bool enter_read_only(const Status& why, TimeMs now);
   void refuse(const std::string& peer, std::uint64_t request_id);
+  Requester identify(const Incoming& in) const;
   void send_all(TimeMs now);
 
   BrokerLoopOptions opts_;
@@ -85,6 +93,9 @@ class BrokerLoop {
   ClientHook hook_;
   RouterSocket clients_;
   RouterSocket workers_;
+  zmq::context_t& ctx_;
+  std::unique_ptr<ZapHandler> zap_;  // with CURVE
+  std::string secret_z85_;
   std::deque<Outgoing> backlog_;   // sends that hit a full queue; retried next turn
   std::string read_only_;          // the failed commit's error while read-only
   TimeMs next_probe_ = 0;

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <zmq.hpp>
@@ -25,7 +26,10 @@ struct ClientError {
 
 class Client {
  public:
-  Client(std::string endpoint, TimeMs timeout_ms);
+  // With `curve`, the connection is encrypted and authenticated with the
+  // client's key. A broker that refuses the handshake ends a call at once
+  // with exit status 3 and a message saying why.
+  Client(std::string endpoint, TimeMs timeout_ms, std::optional<ClientCurve> curve = std::nullopt);
   ~Client();
 
   // Sends `req` and returns the reply; Reply{ok=false} comes back as an error
@@ -42,11 +46,17 @@ class Client {
  private:
   bool recv_reply(std::uint64_t rid, pb::Envelope& reply, TimeMs deadline_ms);
   void send(const pb::Envelope& env);
+  // Polls the socket (and the handshake monitor) up to `ms`; true when a
+  // message may be waiting. Sets handshake_error_ when the broker refused us.
+  bool poll(TimeMs ms);
 
   std::string endpoint_;
   TimeMs timeout_ms_;
   zmq::context_t ctx_;
   std::unique_ptr<DealerSocket> sock_;
+  std::unique_ptr<zmq::socket_t> monitor_;  // handshake failures of sock_
+  bool curve_ = false;
+  std::string handshake_error_;
   std::uint64_t next_rid_ = 1;
 };
 

@@ -36,8 +36,14 @@ RouterSocket::RouterSocket(zmq::context_t& ctx, std::size_t max_message) : sock_
   sock_.set(zmq::sockopt::router_handover, 1);
 }
 
-Status RouterSocket::bind(const std::string& endpoint) {
+Status RouterSocket::bind(const std::string& endpoint, const ServerCurve* curve) {
   try {
+    if (curve) {
+      sock_.set(zmq::sockopt::curve_server, 1);
+      sock_.set(zmq::sockopt::curve_secretkey, curve->secret_z85);
+      sock_.set(zmq::sockopt::zap_domain, curve->zap_domain);
+      curve_ = true;
+    }
     sock_.bind(endpoint);
   } catch (const zmq::error_t& e) {
     return Status::error("cannot listen on " + endpoint + ": " + e.what());
@@ -66,7 +72,12 @@ std::optional<Incoming> RouterSocket::recv() {
       spdlog::warn("dropped a message on {}: {}", endpoint_, env.error());
       continue;
     }
-    return Incoming{frames[0].to_string(), std::move(*env)};
+    Incoming in{frames[0].to_string(), std::move(*env), {}};
+    if (curve_) {
+      const char* user = zmq_msg_gets(frames[2].handle(), "User-Id");
+      if (user) in.user_id = user;
+    }
+    return in;
   }
 }
 
@@ -85,9 +96,14 @@ SendResult RouterSocket::send(const std::string& peer, const std::string& bytes)
 }
 
 DealerSocket::DealerSocket(zmq::context_t& ctx, const std::string& endpoint, const std::string& identity,
-                           std::size_t max_message)
+                           std::size_t max_message, const ClientCurve* curve)
     : sock_(ctx, zmq::socket_type::dealer) {
   common_options(sock_, max_message);
+  if (curve) {
+    sock_.set(zmq::sockopt::curve_serverkey, curve->server_public_z85);
+    sock_.set(zmq::sockopt::curve_publickey, curve->own.public_z85);
+    sock_.set(zmq::sockopt::curve_secretkey, curve->own.secret_z85);
+  }
   sock_.set(zmq::sockopt::routing_id, identity);
   sock_.set(zmq::sockopt::reconnect_ivl, 100);
   sock_.set(zmq::sockopt::reconnect_ivl_max, 5000);

@@ -13,7 +13,8 @@ WorkerLoop::WorkerLoop(zmq::context_t& ctx, WorkerLoopOptions opts, WorkerEngine
     : ctx_(ctx), opts_(std::move(opts)), engine_(engine), out_(out), clock_(clock) {}
 
 void WorkerLoop::connect(TimeMs now) {
-  sock_ = std::make_unique<DealerSocket>(ctx_, opts_.broker, make_identity(opts_.identity_prefix), opts_.max_message);
+  sock_ = std::make_unique<DealerSocket>(ctx_, opts_.broker, make_identity(opts_.identity_prefix), opts_.max_message,
+                                         opts_.curve ? &*opts_.curve : nullptr);
   backlog_.clear();  // messages for the old connection; REGISTER carries the state again
   engine_.on_connected(now);
 }

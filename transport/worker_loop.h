@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct WorkerLoopOptions {
   std::string broker;     // connect endpoint
   std::string identity_prefix;
   std::size_t max_message = 64u << 20;
+  std::optional<ClientCurve> curve;  // with keys: encrypted, and authenticated by the broker
 };
 
 struct WorkerLoopHooks {

@@ -48,7 +48,7 @@ TEST_SUITE("core.permissions") {
     BrokerHarness h(owned_by(1000));
     auto other = h.engine.submit(as_user(2000, 5, 0), h.now());
     REQUIRE_FALSE(other);
-    CHECK(other.error().find("only the broker's owner or root may set --priority") == 0);
+    CHECK(other.error().find("only an admin (or the broker's owner) may raise --priority") == 0);
     CHECK(h.engine.submit(as_user(1000, 5, 0), h.now()));
     CHECK(h.engine.submit(as_user(0, 5, 0), h.now()));
   }

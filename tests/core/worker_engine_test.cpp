@@ -88,6 +88,42 @@ TEST_CASE("a task without PATH gets a default one, and -D sets its working direc
   CHECK(env_of(w.launcher.launched[0]).at("PATH") == "/usr/local/bin:/usr/bin:/bin");
 }
 
+TEST_CASE("a worker that runs jobs as their submitters asks the launcher for the job's user") {
+  WorkerConfig c = config();
+  c.run_as_submitter = true;
+  WorkerHarness w(c);
+  w.connect();
+  w.assign(assignment(1, 0, 1));
+  pb::JobSpec root = spec();
+  root.set_user("root");
+  c.allow_root_jobs = true;
+  WorkerHarness allowing(c);
+  allowing.connect();
+  allowing.assign(assignment(2, 0, 1, root));
+  REQUIRE(w.launcher.launched.size() == 1);
+  CHECK(w.launcher.launched[0].run_as == std::optional<std::string>("alice"));
+  CHECK_FALSE(w.launcher.launched[0].allow_root);
+  REQUIRE(allowing.launcher.launched.size() == 1);
+  CHECK(allowing.launcher.launched[0].run_as == std::optional<std::string>("root"));
+  CHECK(allowing.launcher.launched[0].allow_root);
+
+  // A job with no user name still asks for one: the launcher refuses it
+  // rather than running it as the (root) worker.
+  pb::JobSpec nameless = spec();
+  nameless.clear_user();
+  w.assign(assignment(3, 0, 1, nameless));
+  REQUIRE(w.launcher.launched.size() == 2);
+  CHECK(w.launcher.launched[1].run_as == std::optional<std::string>(""));
+}
+
+TEST_CASE("a worker that does not run jobs as their submitters runs them as itself") {
+  WorkerHarness w;
+  w.connect();
+  w.assign(assignment(1, 0, 1));
+  REQUIRE(w.launcher.launched.size() == 1);
+  CHECK_FALSE(w.launcher.launched[0].run_as.has_value());
+}
+
 TEST_CASE("an array task sees BATON_ARRAY_* and its output file names its index") {
   WorkerHarness w;
   w.connect();

@@ -65,7 +65,7 @@ restart_broker() {
   for try in 1 2 3 4 5 6 7 8 9 10; do
     : >"$TEST_DIR/broker.log.cur"
     "$BATON" broker --clients "tcp://127.0.0.1:$CLIENT_PORT" --workers "tcp://127.0.0.1:$WORKER_PORT" \
-      --journal "$TEST_DIR/journal.db" --set broker.heartbeat_interval=200ms "${BROKER_ARGS[@]}" \
+      --journal "$TEST_DIR/journal.db" --set broker.heartbeat_interval=200ms --set security.insecure=true "${BROKER_ARGS[@]}" \
       >"$TEST_DIR/broker.log.cur" 2>&1 3>&- &
     BROKER_PID=$!
     STARTED_PIDS+=("$BROKER_PID")
@@ -89,10 +89,10 @@ status_jobs() {
     awk -F'"' '{ print $4, $8, $16 }'
 }
 
-# status_tasks [JOBS]: "JOB IDX STATE ATTEMPT WORKER" per task of `status -a --json`
+# status_tasks [JOBS]: "JOB IDX STATE ATTEMPT WORKER" per task of `status -a -r --json`
 # (no jq in CI: task objects are flat, so a regex walks them in order).
 status_tasks() {
-  "$BATON" status -a --json "$@" |
+  "$BATON" status -a -r --json "$@" |
     grep -oE '\{"id":"[0-9]+"|\{"index":[0-9]+,"state":"[A-Z_]+","reason":"[^"]*","attempt":[0-9]+,"worker":"[^"]*"' |
     awk -F'"' '$2 == "id" { job = $4; next } { gsub(/[:,]/, "", $3); gsub(/[:,]/, "", $13); print job, $3, $6, $13, $16 }'
 }

@@ -47,7 +47,7 @@ start_broker() {
   shift 2 2>/dev/null || shift $#
   : > "$TEST_DIR/broker.log.cur"
   "$BATON" broker --clients "tcp://127.0.0.1:$cport" --workers "tcp://127.0.0.1:$wport" \
-    --journal "${JOURNAL:-$TEST_DIR/journal.db}" --set broker.heartbeat_interval=200ms "$@" \
+    --journal "${JOURNAL:-$TEST_DIR/journal.db}" --set broker.heartbeat_interval=200ms --set security.insecure=true "$@" \
     >"$TEST_DIR/broker.log.cur" 2>&1 &
   BROKER_PID=$!
   STARTED_PIDS+=("$BROKER_PID")
