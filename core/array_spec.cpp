@@ -127,6 +127,19 @@ Result<ArraySpec::Parsed> ArraySpec::parse(std::string_view text, std::uint64_t 
   if (declared > max_size)
     return Status::error("array of " + std::to_string(declared) + " tasks exceeds the limit of " +
                          std::to_string(max_size) + " (broker.max_array_size)");
+  // Overlapping terms are merged by expanding them: bound what that costs
+  // (a client parses before any broker limit applies).
+  constexpr std::uint64_t kMaxMerge = 1u << 24;
+  if (declared > kMaxMerge && terms->size() > 1) {
+    std::vector<Term> sorted = *terms;
+    std::sort(sorted.begin(), sorted.end(), [](const Term& a, const Term& b) { return a.lo < b.lo; });
+    for (std::size_t i = 1; i < sorted.size(); ++i) {
+      const Term& p = sorted[i - 1];
+      if (sorted[i].lo <= p.lo + p.step * static_cast<std::uint32_t>(term_count(p) - 1))
+        return Status::error("array '" + std::string(text) + "' has overlapping ranges over " +
+                             std::to_string(kMaxMerge) + " tasks; write them without overlap");
+    }
+  }
   out.spec = ArraySpec(normalize(std::move(*terms)));
   return out;
 }
@@ -152,16 +165,24 @@ Result<IntervalSet> ArraySpec::ordinals_in(std::string_view expr) const {
   if (!terms) return terms.status();
   IntervalSet out;
   for (const Term& t : *terms) {
+    // Indices of an arithmetic run inside [lo, hi] are contiguous in ordinals.
+    IntervalSet in_range;
+    for (std::size_t r = 0; r < runs_.size(); ++r) {
+      const Run& run = runs_[r];
+      if (run.hi() < t.lo || run.lo > t.hi) continue;
+      const std::uint64_t first =
+          t.lo <= run.lo ? 0 : (std::uint64_t(t.lo) - run.lo + run.step - 1) / run.step;
+      const std::uint64_t last = std::min<std::uint64_t>(run.count - 1, (std::uint64_t(t.hi) - run.lo) / run.step);
+      if (first <= last) in_range.insert(starts_[r] + first, starts_[r] + last);
+    }
     if (t.step == 1) {
-      // Indices of an arithmetic run inside [lo, hi] are contiguous in ordinals.
-      for (std::size_t r = 0; r < runs_.size(); ++r) {
-        const Run& run = runs_[r];
-        if (run.hi() < t.lo || run.lo > t.hi) continue;
-        const std::uint64_t first =
-            t.lo <= run.lo ? 0 : (std::uint64_t(t.lo) - run.lo + run.step - 1) / run.step;
-        const std::uint64_t last = std::min<std::uint64_t>(run.count - 1, (std::uint64_t(t.hi) - run.lo) / run.step);
-        if (first <= last) out.insert(starts_[r] + first, starts_[r] + last);
-      }
+      out.insert(in_range);
+    } else if (in_range.size() < term_count(t)) {
+      // Fewer tasks than term indices: test the tasks, so "0-4294967295:2"
+      // costs what the array has, not 2^31 steps.
+      for (auto [a, b] : in_range.intervals())
+        for (std::uint64_t o = a; o <= b; ++o)
+          if ((index_at(o) - t.lo) % t.step == 0) out.insert(o);
     } else {
       for (std::uint64_t v = t.lo; v <= t.hi; v += t.step)
         if (auto o = ordinal_of(static_cast<TaskIndex>(v))) out.insert(*o);

@@ -104,7 +104,16 @@ Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std
     return Status::error("only an admin (or the broker's owner) may raise --priority; use --nice to lower your own jobs");
   if (spec.nice() < 0 && !privileged)
     return Status::error("only an admin (or the broker's owner) may use a negative --nice");
-  if (spec.time_limit_s() < 0) return Status::error("the time limit must not be negative");
+  // Bounds that keep every time computed from these within range.
+  constexpr std::int64_t kMaxSeconds = 100LL * 365 * 86400;
+  if (spec.time_limit_s() < 0 || spec.time_limit_s() > kMaxSeconds)
+    return Status::error("the time limit must be between 0 and 100 years");
+  if (spec.warn_before_s() < 0 || spec.warn_before_s() > kMaxSeconds)
+    return Status::error("--signal's warning time must be between 0 and 100 years");
+  if (spec.retry_delay_ms() < 0 || spec.retry_delay_ms() > kMaxSeconds * 1000)
+    return Status::error("--retry-delay must be between 0 and 100 years");
+  if (spec.begin_ms() < 0 || spec.begin_ms() > kMaxSeconds * 1000 * 2)
+    return Status::error("the begin time is out of range");
   if (spec.name().empty()) {
     const std::string& first = spec.argv().empty() ? spec.script_path() : spec.argv(0);
     spec.set_name(first.substr(first.find_last_of('/') + 1));
@@ -299,6 +308,7 @@ void BrokerEngine::handle_update(const std::string& peer, std::uint64_t rid, con
     } else if (key == "time" || key == "timelimit") {
       auto t = parse_time_limit(value);
       if (!t) return bad(t.error());
+      if (*t > 100LL * 365 * 86400) return bad("longer than 100 years");
       next.set_time_limit_s(*t);
     } else if (key == "begin") {
       auto t = parse_begin(value, now);

@@ -143,7 +143,7 @@ void BrokerEngine::finish_task(Job& job, std::uint64_t ordinal, const pb::TaskRe
     // Retry with exponential backoff: delay, 2*delay, 4*delay, ...
     ++rec.failures;
     const double factor = std::ldexp(1.0, std::min<int>(rec.failures - 1, 30));
-    const TimeMs backoff = static_cast<TimeMs>(double(job.spec.retry_delay_ms()) * factor);
+    const TimeMs backoff = static_cast<TimeMs>(std::min(double(job.spec.retry_delay_ms()) * factor, 1e15));  // < 32k years
     rec.state = pb::PENDING;
     rec.reason = Reason::BeginTime;
     rec.eligible_ms = now + backoff;

@@ -48,8 +48,7 @@ bool parse_unit_duration(std::string_view s, TimeMs& out) {
   else if (unit == "d" || unit == "day" || unit == "days") scale = kDay;
   else if (unit == "w" || unit == "week" || unit == "weeks") scale = 7 * kDay;
   else return false;
-  out = n * scale;
-  return true;
+  return !__builtin_mul_overflow(n, scale, &out);  // too large is not a duration
 }
 
 TimeMs local_midnight(TimeMs now, int day_offset) {
@@ -97,7 +96,7 @@ Result<std::int64_t> parse_time_limit(std::string_view text) {
   TimeMs unit_ms = 0;
   if (!text.empty() && std::isalpha(static_cast<unsigned char>(text.back()))) {
     if (!parse_unit_duration(text, unit_ms)) return Status::error(bad);
-    return std::int64_t{(unit_ms + 999) / 1000};
+    return std::int64_t{unit_ms / 1000 + (unit_ms % 1000 != 0)};
   }
   std::int64_t days = 0;
   std::string_view rest = text;
@@ -113,24 +112,33 @@ Result<std::int64_t> parse_time_limit(std::string_view text) {
   for (std::size_t i = 0; i < parts.size(); ++i)
     if (!to_i64(parts[i], v[i])) return Status::error(bad);
   std::int64_t secs = 0;
+  auto add = [&secs](std::int64_t n, std::int64_t scale) {  // false on overflow
+    std::int64_t t = 0;
+    return !__builtin_mul_overflow(n, scale, &t) && !__builtin_add_overflow(secs, t, &secs);
+  };
+  bool ok = true;
   if (has_days) {
     // D-H, D-H:M, D-H:M:S
-    secs = days * 86400 + v[0] * 3600 + v[1] * 60 + v[2];
+    ok = add(days, 86400) && add(v[0], 3600) && add(v[1], 60) && add(v[2], 1);
   } else if (parts.size() == 1) {
-    secs = v[0] * 60;                            // M
+    ok = add(v[0], 60);                                           // M
   } else if (parts.size() == 2) {
-    secs = v[0] * 60 + v[1];                     // M:S
+    ok = add(v[0], 60) && add(v[1], 1);                           // M:S
   } else {
-    secs = v[0] * 3600 + v[1] * 60 + v[2];       // H:M:S
+    ok = add(v[0], 3600) && add(v[1], 60) && add(v[2], 1);        // H:M:S
   }
+  if (!ok || secs > INT64_MAX / 1000) return Status::error(bad);  // limits are kept in ms too
   return secs;
 }
 
 Result<TimeMs> parse_duration(std::string_view text) {
   std::int64_t n = 0;
-  if (to_i64(text, n)) return TimeMs{n * kSecond};
   TimeMs ms = 0;
-  if (parse_unit_duration(text, ms)) return ms;
+  if (to_i64(text, n)) {
+    if (!__builtin_mul_overflow(n, kSecond, &ms)) return ms;
+  } else if (parse_unit_duration(text, ms)) {
+    return ms;
+  }
   return Status::error("bad duration '" + std::string(text) + "': expected a number with a unit, like 500ms, 10s, 5m, 2h or 1d");
 }
 
@@ -142,9 +150,10 @@ Result<TimeMs> parse_begin(std::string_view text, TimeMs now) {
   if (low.rfind("now+", 0) == 0) {
     std::string_view rel = std::string_view(low).substr(4);
     std::int64_t n = 0;
-    if (to_i64(rel, n)) return now + n * kSecond;  // sbatch: plain number is seconds
-    TimeMs ms = 0;
-    if (parse_unit_duration(rel, ms)) return now + ms;
+    TimeMs ms = 0, when = 0;
+    const bool rel_ok = to_i64(rel, n) ? !__builtin_mul_overflow(n, kSecond, &ms)  // sbatch: plain number is seconds
+                                       : parse_unit_duration(rel, ms);
+    if (rel_ok && !__builtin_add_overflow(now, ms, &when)) return when;
     return Status::error(bad);
   }
   if (low == "today" || low == "midnight") return local_midnight(now, low == "midnight" ? 1 : 0);
@@ -192,7 +201,7 @@ Result<TimeMs> parse_begin(std::string_view text, TimeMs now) {
     localtime_r(&t, &tm);
     int year = tm.tm_year + 1900;
     if (parts.size() == 3) {
-      if (!to_i64(parts[2], y)) return Status::error(bad);
+      if (!to_i64(parts[2], y) || y > 9999) return Status::error(bad);
       year = y < 100 ? 2000 + int(y) : int(y);
     }
     TimeMs when = make_local(year, int(mo), int(d), 0, 0, 0);

@@ -160,3 +160,10 @@ TEST_CASE("format_ordinals writes the indices of ordinals compactly") {
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("overlapping ranges too large to merge are refused instead of expanded") {
+  auto r = ArraySpec::parse("0-4294967294,0", UINT64_MAX);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().find("overlapping") != std::string::npos);
+  CHECK(ArraySpec::parse("0-99,50-149", UINT64_MAX));
+}

@@ -79,3 +79,44 @@ TEST_SUITE("core.permissions") {
     CHECK(h.job(id).spec.priority() == 9);
   }
 }
+
+TEST_SUITE("core.limits") {
+  TEST_CASE("values that would overflow the broker's time arithmetic are refused at submit") {
+    BrokerHarness h;
+    pb::JobSpec spec = command("x");
+    spec.set_time_limit_s(INT64_MAX / 2);
+    CHECK_FALSE(h.engine.submit(spec, h.now()));
+    spec = command("x");
+    spec.set_warn_before_s(INT64_MAX);
+    CHECK_FALSE(h.engine.submit(spec, h.now()));
+    spec = command("x");
+    spec.set_retry_delay_ms(INT64_MAX);
+    CHECK_FALSE(h.engine.submit(spec, h.now()));
+    spec = command("x");
+    spec.set_time_limit_s(3600);
+    CHECK(h.engine.submit(spec, h.now()));
+  }
+
+  TEST_CASE("jobs over the spec, environment and per-user limits are refused, naming the limit") {
+    BrokerConfig cfg;
+    cfg.max_spec_bytes = 4096;
+    cfg.max_env_bytes = 1024;
+    cfg.max_active_per_user = 2;
+    BrokerHarness h(cfg);
+    pb::JobSpec big = command("big");
+    big.set_script(std::string(5000, 'x'));
+    auto r = h.engine.submit(big, h.now());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().find("broker.max_spec_size") != std::string::npos);
+    pb::JobSpec env = command("env");
+    env.add_env("A=" + std::string(2000, 'y'));
+    r = h.engine.submit(env, h.now());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().find("broker.max_env_size") != std::string::npos);
+    CHECK(h.engine.submit(command("one"), h.now()));
+    CHECK(h.engine.submit(command("two"), h.now()));
+    r = h.engine.submit(command("three"), h.now());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().find("broker.max_jobs_per_user") != std::string::npos);
+  }
+}
