@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cmd/context.h"
@@ -14,6 +15,48 @@
 namespace baton::cli {
 
 namespace {
+
+bool valid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < s.size()) {
+    const unsigned char c = b[i];
+    std::size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 9;
+    if (n == 9 || (n == 1 && c < 0xc2) || (n == 3 && c > 0xf4) || i + n >= s.size() + (n ? 0 : 1)) return false;
+    for (std::size_t k = 1; k <= n; ++k)
+      if ((b[i + k] >> 6) != 0x2) return false;
+    if (n == 2 && ((c == 0xe0 && b[i + 1] < 0xa0) || (c == 0xed && b[i + 1] >= 0xa0))) return false;  // overlong, surrogate
+    if (n == 3 && ((c == 0xf0 && b[i + 1] < 0x90) || (c == 0xf4 && b[i + 1] >= 0x90))) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// The first string field of `m` (named like "argv" or "env") that is not
+// valid UTF-8: protobuf's string fields must be, or the broker drops the message.
+std::optional<std::string> non_utf8_field(const google::protobuf::Message& m) {
+  const auto* d = m.GetDescriptor();
+  const auto* r = m.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    if (f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      if (f->is_repeated()) {
+        for (int k = 0; k < r->FieldSize(m, f); ++k)
+          if (!valid_utf8(r->GetRepeatedString(m, f, k))) return f->name();
+      } else if (!valid_utf8(r->GetString(m, f))) {
+        return f->name();
+      }
+    } else if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int k = 0; k < r->FieldSize(m, f); ++k)
+          if (auto bad = non_utf8_field(r->GetRepeatedMessage(m, f, k))) return f->name() + "." + *bad;
+      } else if (r->HasField(m, f)) {
+        if (auto bad = non_utf8_field(r->GetMessage(m, f))) return f->name() + "." + *bad;
+      }
+    }
+  }
+  return std::nullopt;
+}
 
 // CLI11 parses a vector given in reverse order.
 Status parse_words(CLI::App& app, std::vector<std::string> words) {
@@ -107,6 +150,12 @@ int run_submit(Context& ctx) {
     return ctx.fail(kUsage, "submit: nothing to run; give a command after --, a script file, or --wrap 'CMD'");
   auto spec = build_spec(o, command, script_mode ? &script : nullptr);
   if (!spec) return ctx.fail(kUsage, "submit: " + spec.error());
+
+  if (auto field = non_utf8_field(*spec))
+    return ctx.fail(kUsage, "submit: the job's " + *field +
+                                " is not valid UTF-8, which the wire format requires" +
+                                (*field == "env" ? std::string("; unset that variable or use --export")
+                                                 : std::string("; pass such bytes another way, e.g. in a script")));
 
   pb::Envelope req, reply;
   *req.mutable_submit()->mutable_spec() = *spec;

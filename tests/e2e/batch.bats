@@ -368,3 +368,12 @@ EOF
   done
   "$BATON" cancel "$id"
 }
+
+@test "a job with bytes that are not UTF-8 is refused at once with exit 2, naming the field" {
+  run timeout 10 "$BATON" --broker ipc:///nonexistent/baton.sock submit -- echo $'\xff'
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"argv is not valid UTF-8"* ]]
+  run timeout 10 env BAD=$'\xfe' "$BATON" --broker ipc:///nonexistent/baton.sock submit -- true
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"env is not valid UTF-8"* ]]
+}
