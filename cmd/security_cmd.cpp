@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 
 #include "cmd/context.h"
 #include "cmd/security.h"
@@ -52,14 +54,8 @@ Result<BrokerSecurity> broker_security(const Settings& s) {
     sec.workers.insert(*k);
   }
   for (const std::string& entry : s.list("security.authorized_clients")) {
-    std::vector<std::string> words;
-    for (std::size_t i = 0; i < entry.size();) {
-      const auto b = entry.find_first_not_of(" \t", i);
-      if (b == std::string::npos) break;
-      const auto e = entry.find_first_of(" \t", b);
-      words.push_back(entry.substr(b, e == std::string::npos ? std::string::npos : e - b));
-      i = e == std::string::npos ? entry.size() : e;
-    }
+    std::istringstream in(entry);
+    const std::vector<std::string> words{std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
     if (words.size() < 2 || words.size() > 3 || (words.size() == 3 && words[2] != "admin"))
       return Status::error("security.authorized_clients: expected 'USER KEY' or 'USER KEY admin', got '" + entry + "'");
     auto k = wire::load_public_key(words[1]);

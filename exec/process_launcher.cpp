@@ -76,6 +76,15 @@ std::string first_line(const std::string& text) {
 
 char* mutable_cstr(const std::string& s) { return const_cast<char*>(s.c_str()); }
 
+// An execve vector: `items` appended to `out`, then the terminating null.
+// The strings must outlive it.
+std::vector<char*> exec_vector(std::vector<char*> out, const std::vector<std::string>& items) {
+  out.reserve(out.size() + items.size() + 1);
+  for (const std::string& item : items) out.push_back(mutable_cstr(item));
+  out.push_back(nullptr);
+  return out;
+}
+
 // Why a child did not get to run its task, in the words launch() promises.
 Status launch_error(const LaunchSpec& spec, const SpawnOutcome& outcome) {
   const bool is_script = !spec.script.empty();
@@ -219,12 +228,8 @@ Result<int> ProcessLauncher::launch(const LaunchSpec& spec) {
     if (!shebang) argv.push_back(mutable_cstr(kShell));
     argv.push_back(mutable_cstr(script_path));
   }
-  for (const std::string& arg : spec.argv) argv.push_back(mutable_cstr(arg));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  envp.reserve(spec.env.size() + 1);
-  for (const std::string& kv : spec.env) envp.push_back(mutable_cstr(kv));
-  envp.push_back(nullptr);
+  argv = exec_vector(std::move(argv), spec.argv);
+  std::vector<char*> envp = exec_vector({}, spec.env);
 
   ChildPlan plan;
   plan.path = exec_path.c_str();
@@ -290,12 +295,8 @@ Result<int> ProcessLauncher::launch_as_user(const LaunchSpec& spec) {
     if (!shebang) argv.push_back(mutable_cstr(kShell));
     argv.push_back(mutable_cstr(kScriptFd));
   }
-  for (const std::string& arg : spec.argv) argv.push_back(mutable_cstr(arg));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  envp.reserve(env.size() + 1);
-  for (const std::string& kv : env) envp.push_back(mutable_cstr(kv));
-  envp.push_back(nullptr);
+  argv = exec_vector(std::move(argv), spec.argv);
+  std::vector<char*> envp = exec_vector({}, env);
 
   ChildUser as;
   as.uid = user->uid;

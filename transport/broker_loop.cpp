@@ -108,9 +108,7 @@ bool BrokerLoop::turn(TimeMs now) {
     Incoming& kept = turn_requests_.emplace_back(Incoming{in->peer, {}, in->user_id});
     if (changes_state(in->msg)) kept.msg.set_request_id(in->msg.request_id());
     else kept.msg = in->msg;
-    const Requester who = identify(*in);
-    if (hook_ && hook_(in->peer, in->msg, who, out_)) continue;
-    engine_->on_client_message(in->peer, in->msg, now, who);
+    serve(*in, now);
   }
   engine_->on_tick(now);
   if (Status s = journal_.commit(); !s) return enter_read_only(s, now);
@@ -127,21 +125,31 @@ bool BrokerLoop::enter_read_only(const Status& why, TimeMs now) {
                   why.message());
   read_only_ = why.message();
   next_probe_ = now + opts_.probe_interval_ms;
-  auto rebuilt = journal_.rebuild(now);
-  if (!rebuilt) {
-    spdlog::critical("cannot read the journal back after a failed commit: {}; stopping", rebuilt.error());
-    return false;
-  }
-  engine_ = std::move(*rebuilt);
+  if (!rebuild(now)) return false;
   journal_.abandon();  // the rebuild's own writes wait for the journal to be writable
   (void)out_.take();
   for (Incoming& r : turn_requests_) {
     if (r.msg.body_case() == pb::Envelope::BODY_NOT_SET) refuse(r.peer, r.msg.request_id());
-    else if (const Requester who = identify(r); !(hook_ && hook_(r.peer, r.msg, who, out_)))
-      engine_->on_client_message(r.peer, r.msg, now, who);
+    else serve(r, now);
   }
   turn_requests_.clear();
   return true;
+}
+
+bool BrokerLoop::rebuild(TimeMs now) {
+  auto rebuilt = journal_.rebuild(now);
+  if (!rebuilt) {
+    spdlog::critical("cannot read the journal back: {}; stopping", rebuilt.error());
+    return false;
+  }
+  engine_ = std::move(*rebuilt);
+  return true;
+}
+
+void BrokerLoop::serve(const Incoming& in, TimeMs now) {
+  const Requester who = identify(in);
+  if (hook_ && hook_(in.peer, in.msg, who, out_)) return;
+  engine_->on_client_message(in.peer, in.msg, now, who);
 }
 
 void BrokerLoop::refuse(const std::string& peer, std::uint64_t request_id) {
@@ -168,9 +176,7 @@ bool BrokerLoop::read_only_turn(TimeMs now) {
       refuse(in->peer, in->msg.request_id());
       continue;
     }
-    const Requester who = identify(*in);
-    if (hook_ && hook_(in->peer, in->msg, who, out_)) continue;
-    engine_->on_client_message(in->peer, in->msg, now, who);
+    serve(*in, now);
   }
   journal_.abandon();  // views write nothing; keep it that way
   if (now < next_probe_) return true;
@@ -179,12 +185,7 @@ bool BrokerLoop::read_only_turn(TimeMs now) {
     spdlog::debug("journal still not writable: {}", s.message());
     return true;
   }
-  auto rebuilt = journal_.rebuild(now);
-  if (!rebuilt) {
-    spdlog::critical("cannot read the journal back: {}; stopping", rebuilt.error());
-    return false;
-  }
-  engine_ = std::move(*rebuilt);
+  if (!rebuild(now)) return false;
   read_only_.clear();
   spdlog::warn("the journal is writable again; the broker accepts changes (workers re-register and keep their tasks)");
   if (Status s = journal_.commit(); !s) return enter_read_only(s, now);

@@ -83,6 +83,10 @@ class BrokerLoop {
   bool enter_read_only(const Status& why, TimeMs now);
   void refuse(const std::string& peer, std::uint64_t request_id);
   Requester identify(const Incoming& in) const;
+  // A client request to the hook or the engine, as the sender's identity.
+  void serve(const Incoming& in, TimeMs now);
+  // The engine from the journal's committed state; false (logged) when it cannot be read.
+  bool rebuild(TimeMs now);
   void send_all(TimeMs now);
 
   BrokerLoopOptions opts_;
