@@ -22,6 +22,7 @@ const Command kCommands[] = {
     {"release", "Let held jobs start", install_release},
     {"update", "Change a pending job: update JOB key=value...", install_update},
     {"wait", "Wait for jobs to end; exit with their status", install_wait},
+    {"logs", "Print a task's output, or follow it (-f) while it runs", install_logs},
     {"workers", "List workers; drain or resume one", install_workers},
     {"explain", "Say why a pending job is not running", install_explain},
     {"history", "Finished jobs with exit codes, times and memory (from the journal)", install_history},

@@ -59,6 +59,7 @@ Runner install_hold(CLI::App&, Context&);
 Runner install_release(CLI::App&, Context&);
 Runner install_update(CLI::App&, Context&);
 Runner install_wait(CLI::App&, Context&);
+Runner install_logs(CLI::App&, Context&);
 Runner install_workers(CLI::App&, Context&);
 Runner install_explain(CLI::App&, Context&);
 Runner install_history(CLI::App&, Context&);

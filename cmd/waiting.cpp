@@ -11,10 +11,6 @@ namespace baton::cli {
 
 namespace {
 
-std::string in_dir(const std::string& dir, const std::string& path) {
-  return path.empty() || path[0] == '/' ? path : dir + "/" + path;
-}
-
 void cat_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -30,12 +26,10 @@ void print_failed_output(const pb::JobSpec& spec, const pb::JobInfo& job) {
   const bool several = job.is_array();
   for (const pb::TaskInfo& t : job.tasks()) {
     if (t.state() == pb::COMPLETED) continue;
-    PatternValues v{job.id(), t.index(), job.is_array(), job.name(), job.user(), t.worker()};
-    const std::string out = in_dir(spec.cwd(), expand_pattern(
-        spec.stdout_pattern().empty() ? default_output_pattern(job.is_array()) : spec.stdout_pattern(), v));
+    const TaskFiles files = task_files(spec, {job.id(), t.index(), job.is_array(), job.name(), job.user(), t.worker()});
     if (several) std::cout << "==> " << format_task(job.id(), t.index(), true) << " " << state_name(t.state()) << " <==\n";
-    cat_file(out);
-    if (!spec.stderr_pattern().empty()) cat_file(in_dir(spec.cwd(), expand_pattern(spec.stderr_pattern(), v)));
+    cat_file(files.absolute(files.stdout_path));
+    if (!files.stderr_path.empty()) cat_file(files.absolute(files.stderr_path));
   }
 }
 

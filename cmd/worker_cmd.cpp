@@ -11,6 +11,7 @@
 #include "cmd/system_clock.h"
 #include "core/worker_engine.h"
 #include "exec/host_probe.h"
+#include "exec/output_file.h"
 #include "exec/process_launcher.h"
 #include "exec/reaper.h"
 #include "exec/signal_set.h"
@@ -133,9 +134,10 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
 
   SystemClock clock;
   Outbox outbox;
+  FileOutputReader reader;
   spdlog::info("worker {}: {}, gpus {}, queues {}", cfg->name, cfg->capacity.describe(), cfg->gpu_ids.size(),
                s.str("worker.queues"));
-  WorkerEngine engine(std::move(*cfg), **launcher, outbox, clock.now());
+  WorkerEngine engine(std::move(*cfg), **launcher, reader, outbox, clock.now());
   zmq::context_t zctx(1);
   auto curve = client_curve(s);
   if (!curve) return ctx.fail(kRefused, curve.error());

@@ -40,6 +40,7 @@ void BrokerEngine::on_client_message(const std::string& peer, const pb::Envelope
       handle_workers(peer, rid, msg.workers(), now);
       break;
     case pb::Envelope::kExplain: handle_explain(peer, rid, msg.explain(), now, who); break;
+    case pb::Envelope::kLogs: handle_logs(peer, rid, msg.logs(), now, who); break;
     case pb::Envelope::kPing: {
       pb::Envelope env;
       env.mutable_pong()->set_broker_id(cfg_.broker_id);
@@ -498,6 +499,7 @@ void BrokerEngine::on_client_gone(const std::string& peer) {
     if (it->second.peer == peer) it = waiters_.erase(it);
     else ++it;
   }
+  std::erase_if(reads_, [&](const auto& kv) { return kv.second.peer == peer; });
 }
 
 }  // namespace baton

@@ -249,6 +249,7 @@ void BrokerEngine::worker_lost(Worker& w, TimeMs now, const char* why) {
     if (rec.cancel_requested) end_task(job, t.ordinal, rec, pb::CANCELLED, now);
     else requeue(job, t.ordinal, rec, now, /*crash=*/true);
   }
+  fail_reads(w);
   pool_.mark_lost(w);
   dirty_ = true;
 }
@@ -435,6 +436,7 @@ void BrokerEngine::on_tick(TimeMs now) {
     worker_lost(pool_.at(s), now, "silent for too long");
   }
   expire_orphans(now);
+  expire_reads(now);
   evict_old(now);
   if (sched_.next_deadline() <= now) {
     sched_.advance(now);
@@ -454,6 +456,7 @@ TimeMs BrokerEngine::next_deadline() const {
   const TimeMs oldest = pool_.oldest_seen();
   if (oldest != kNever) t = std::min(t, oldest + static_cast<TimeMs>(cfg_.liveness) * cfg_.heartbeat_ms + 1);
   if (!orphans_.empty()) t = std::min(t, orphan_deadline_);
+  if (!reads_.empty()) t = std::min(t, reads_.begin()->second.deadline);
   if (dirty_) t = 0;
   return t;
 }

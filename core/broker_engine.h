@@ -46,7 +46,7 @@ class BrokerEngine {
                          const Requester& who = Requester{});
   // A send to this peer failed because it is gone (ROUTER_MANDATORY).
   void on_unroutable(Channel ch, const std::string& peer, const pb::Envelope& msg, TimeMs now);
-  // A client connection went away: forget its waits.
+  // A client connection went away: forget its waits and log reads.
   void on_client_gone(const std::string& peer);
 
   // Periodic work and the scheduling pass: heartbeats to workers, liveness
@@ -63,6 +63,8 @@ class BrokerEngine {
   const BrokerConfig& config() const { return cfg_; }
   JobId next_job_id() const { return next_id_; }
   std::size_t waiter_count() const { return waiters_.size(); }
+  // `logs` reads sent to workers and not yet answered.
+  std::size_t log_reads() const { return reads_.size(); }
   // Finished jobs that left memory after min_job_age (their outcome stays
   // known, for dependencies and wait).
   std::size_t evicted_count() const { return evicted_.size(); }
@@ -141,6 +143,27 @@ class BrokerEngine {
   bool wait_ready(const Waiter& w, int& code, pb::WaitReply& reply) const;
   void wake_waiters(JobId job);
 
+  // ---- logs (broker_logs.cpp): the broker relays reads of a task's output
+  // file between a client and the worker that ran the task. One read per
+  // client connection is in flight at a time, each at most one chunk.
+  struct LogRead {
+    std::string peer;            // the client
+    std::uint64_t request_id = 0;
+    WorkerSlot worker = kNoWorker;
+    TimeMs deadline = 0;
+    JobId job = 0;
+    std::uint64_t ordinal = 0;
+    pb::ReadLog request;         // kept to re-send when the worker reconnects
+    pb::LogsReply reply;         // what is known before the worker answers
+  };
+  void handle_logs(const std::string& peer, std::uint64_t rid, const pb::LogsRequest& m, TimeMs now,
+                   const Requester& who);
+  void handle_log_chunk(const Worker& w, const pb::LogChunk& c);
+  // Answers every read waiting on `w` with an error: it is gone.
+  void fail_reads(const Worker& w);
+  void resend_reads(const Worker& w);
+  void expire_reads(TimeMs now);
+
   // ---- views (broker_views.cpp)
   // `summarize`: an array's finished tasks go in as ranges per state, not
   // one by one (status replies stay small while big arrays run).
@@ -177,6 +200,10 @@ class BrokerEngine {
   std::map<std::uint64_t, Waiter> waiters_;
   std::multimap<JobId, std::uint64_t> waiters_by_job_;
   std::uint64_t next_waiter_ = 1;
+  // By read id. Ids and deadlines grow together, so the first read is the
+  // next to time out.
+  std::map<std::uint64_t, LogRead> reads_;
+  std::uint64_t next_read_ = 1;
   TimeMs next_heartbeat_ = 0;
   bool dirty_ = true;                                      // a pass may find work
 };

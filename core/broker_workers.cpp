@@ -71,6 +71,7 @@ void BrokerEngine::on_worker_message(const std::string& peer, const pb::Envelope
       send_worker(*w, std::move(ack));
       break;
     }
+    case pb::Envelope::kLogChunk: handle_log_chunk(*w, msg.log_chunk()); break;
     case pb::Envelope::kDrain:
       w->state = msg.drain().on() ? WorkerState::Draining : WorkerState::Up;
       pool_.refresh(*w);
@@ -188,6 +189,7 @@ void BrokerEngine::handle_register(const std::string& peer, const pb::Register& 
   if (ack->tasks_size() > 0) out_.send(Channel::Worker, peer, std::move(ack_env));
 
   pool_.refresh(w);
+  resend_reads(w);
   spdlog::info("worker {} registered: {}, queues {}, {} running task(s)", w.name, w.capacity.describe(),
                fmt::join(w.queues, ","), w.tasks.size());
   sched_.workers_changed(now);
@@ -251,6 +253,7 @@ void BrokerEngine::on_unroutable(Channel ch, const std::string& peer, const pb::
   }
   Worker* w = pool_.by_peer(peer);
   if (!w) return;
+  if (msg.has_read_log()) fail_reads(*w);  // its connection is gone: nothing will answer
   if (msg.has_assign()) {
     // The worker's connection is gone: its tasks cannot have arrived.
     worker_lost(*w, now, "its connection is gone");

@@ -47,6 +47,8 @@ struct BrokerConfig {
   bool kill_on_invalid_dep = false;
   std::uint32_t owner_uid = 0;             // may set -p/--priority and negative --nice (unauthenticated)
   bool private_jobs = false;               // authenticated users see only their own jobs
+  TimeMs log_read_timeout_ms = 10000;      // `logs`: a worker that does not answer a read by then
+                                           // gets the client an error instead
   std::string broker_id;                   // this incarnation, for logs and Pong
 };
 

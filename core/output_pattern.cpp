@@ -49,4 +49,17 @@ std::string expand_pattern(std::string_view p, const PatternValues& v) {
 
 std::string default_output_pattern(bool is_array) { return is_array ? "baton-%A_%a.out" : "baton-%j.out"; }
 
+std::string TaskFiles::absolute(const std::string& path) const {
+  if (path.empty() || path[0] == '/') return path;
+  return cwd.back() == '/' ? cwd + path : cwd + "/" + path;
+}
+
+TaskFiles task_files(const pb::JobSpec& spec, const PatternValues& v) {
+  TaskFiles f;
+  f.cwd = !spec.cwd().empty() ? spec.cwd() : !spec.submit_dir().empty() ? spec.submit_dir() : "/";
+  f.stdout_path = expand_pattern(spec.stdout_pattern().empty() ? default_output_pattern(v.is_array) : spec.stdout_pattern(), v);
+  if (!spec.stderr_pattern().empty()) f.stderr_path = expand_pattern(spec.stderr_pattern(), v);
+  return f;
+}
+
 }  // namespace baton

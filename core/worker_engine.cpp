@@ -10,8 +10,8 @@
 
 namespace baton {
 
-WorkerEngine::WorkerEngine(WorkerConfig cfg, Launcher& launcher, Outbox& out, TimeMs now)
-    : cfg_(std::move(cfg)), launcher_(launcher), out_(out), last_heard_(now), next_heartbeat_(now) {}
+WorkerEngine::WorkerEngine(WorkerConfig cfg, Launcher& launcher, OutputReader& reader, Outbox& out, TimeMs now)
+    : cfg_(std::move(cfg)), launcher_(launcher), reader_(reader), out_(out), last_heard_(now), next_heartbeat_(now) {}
 
 void WorkerEngine::send(pb::Envelope msg) { out_.send(Channel::Worker, {}, std::move(msg)); }
 
@@ -76,6 +76,7 @@ void WorkerEngine::on_message(const pb::Envelope& msg, TimeMs now) {
       }
       break;
     }
+    case pb::Envelope::kReadLog: answer_read(msg.read_log()); break;
     case pb::Envelope::kDisconnect:
       // A restarted broker answers every message it does not know with
       // "register again"; one registration in flight is enough.
@@ -137,7 +138,6 @@ LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a, const CachedJob& j
   l.attempt = a.task().attempt();
   l.argv.assign(s.argv().begin(), s.argv().end());
   l.script = s.script();
-  l.cwd = !s.cwd().empty() ? s.cwd() : !s.submit_dir().empty() ? s.submit_dir() : "/";
   l.append = s.open_append();
   if (cfg_.run_as_submitter) {
     l.run_as = s.user();
@@ -167,9 +167,10 @@ LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a, const CachedJob& j
     set("CUDA_VISIBLE_DEVICES", gpus);  // empty hides the host's GPUs from tasks that asked for none
   }
 
-  PatternValues pv{a.task().job(), a.task().index(), a.is_array(), s.name(), s.user(), cfg_.host};
-  l.stdout_path = expand_pattern(s.stdout_pattern().empty() ? default_output_pattern(a.is_array()) : s.stdout_pattern(), pv);
-  if (!s.stderr_pattern().empty()) l.stderr_path = expand_pattern(s.stderr_pattern(), pv);
+  TaskFiles files = task_files(s, {a.task().job(), a.task().index(), a.is_array(), s.name(), s.user(), cfg_.host});
+  l.cwd = std::move(files.cwd);
+  l.stdout_path = std::move(files.stdout_path);
+  l.stderr_path = std::move(files.stderr_path);
   return l;
 }
 
@@ -227,6 +228,29 @@ void WorkerEngine::start(const pb::Assignment& a, TimeMs now) {
   pb::Envelope env;
   *env.mutable_started()->mutable_task() = a.task();
   env.mutable_started()->set_start_ms(now);
+  send(std::move(env));
+}
+
+void WorkerEngine::answer_read(const pb::ReadLog& m) {
+  OutputRead r;
+  r.path = m.path();
+  r.offset = m.offset();
+  if (m.has_tail_lines()) r.tail_lines = m.tail_lines();
+  r.max_bytes = m.max_bytes() ? std::min(m.max_bytes(), kMaxLogChunk) : kMaxLogChunk;
+  // A task that ran as its submitter wrote a file that user owns; anything
+  // else at that path is not this job's output (and root must not read it).
+  if (cfg_.run_as_submitter) r.owner = m.user();
+  pb::Envelope env;
+  pb::LogChunk* c = env.mutable_log_chunk();
+  c->set_read_id(m.read_id());
+  auto got = reader_.read(r);
+  if (!got) {
+    c->set_error(got.error());
+  } else {
+    c->set_data(std::move(got->data));
+    c->set_offset(got->offset);
+    c->set_size(got->size);
+  }
   send(std::move(env));
 }
 

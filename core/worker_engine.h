@@ -1,8 +1,8 @@
 // The worker as a state machine: registers with the broker, starts the tasks
 // it is assigned, enforces time limits and cancels, and reports results until
-// the broker acknowledges them. It never touches a socket or a process: the
-// daemon loop feeds it messages, process exits and ticks, and it acts through
-// a Launcher and an Outbox.
+// the broker acknowledges them. It never touches a socket, a process or a
+// file: the daemon loop feeds it messages, process exits and ticks, and it
+// acts through a Launcher, an OutputReader (`baton logs`) and an Outbox.
 //
 // Results are kept until the broker acks them and are re-sent on
 // re-registration, so a broker restart loses no result.
@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/launcher.h"
 #include "core/outbox.h"
+#include "core/output_reader.h"
 #include "core/resources.h"
 
 namespace baton {
@@ -43,7 +44,7 @@ struct WorkerConfig {
 
 class WorkerEngine {
  public:
-  WorkerEngine(WorkerConfig cfg, Launcher& launcher, Outbox& out, TimeMs now);
+  WorkerEngine(WorkerConfig cfg, Launcher& launcher, OutputReader& reader, Outbox& out, TimeMs now);
   WorkerEngine(const WorkerEngine&) = delete;
   WorkerEngine& operator=(const WorkerEngine&) = delete;
 
@@ -96,10 +97,13 @@ class WorkerEngine {
   void report(pb::TaskResult r);
   void send(pb::Envelope msg);
   void hand_back_all(TimeMs now);
+  // ReadLog: one chunk of an output file, answered at once (LogChunk).
+  void answer_read(const pb::ReadLog& m);
   LaunchSpec launch_spec(const pb::Assignment& a, const CachedJob& job) const;
 
   const WorkerConfig cfg_;
   Launcher& launcher_;
+  OutputReader& reader_;
   Outbox& out_;
   std::map<Key, Task> tasks_;
   std::map<int, Key> by_pid_;

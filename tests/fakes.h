@@ -1,5 +1,6 @@
 // Test doubles for core/'s seams: a clock you advance, a journal that records
-// (and can be told to fail), and a launcher that records what it started.
+// (and can be told to fail), a launcher that records what it started, and an
+// output reader with files in memory.
 #pragma once
 
 #include <map>
@@ -9,6 +10,7 @@
 #include "core/clock.h"
 #include "core/journal.h"
 #include "core/launcher.h"
+#include "core/output_reader.h"
 
 namespace baton::test {
 
@@ -86,6 +88,25 @@ class FakeLauncher : public Launcher {
   std::vector<std::pair<int, int>> signals;
   int next_pid = 1000;
   bool fail_next = false;
+};
+
+// Files by path, in memory; records each read. Honours offset and max_bytes;
+// a tail read starts at 0 (line counting is FileOutputReader's, tested in exec/).
+class FakeOutputReader : public OutputReader {
+ public:
+  Result<OutputChunk> read(const OutputRead& r) override {
+    reads.push_back(r);
+    auto f = files.find(r.path);
+    if (f == files.end()) return Status::error("cannot read " + r.path + ": No such file or directory");
+    OutputChunk c;
+    c.size = f->second.size();
+    c.offset = r.tail_lines ? 0 : r.offset;
+    if (c.offset < c.size) c.data = f->second.substr(c.offset, r.max_bytes);
+    return c;
+  }
+
+  std::map<std::string, std::string> files;
+  std::vector<OutputRead> reads;
 };
 
 }  // namespace baton::test

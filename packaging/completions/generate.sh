@@ -75,7 +75,7 @@ value_kind() {
 # positional_kind CMD: what a command's positional arguments are.
 positional_kind() {
   case "$1" in
-    status|queue|cancel|hold|release|update|wait|explain) echo job ;;
+    status|queue|cancel|hold|release|update|wait|logs|explain) echo job ;;
     submit) echo command ;;
     workers) echo "words:drain resume" ;;
     journal) echo "words:check backup" ;;

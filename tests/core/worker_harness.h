@@ -73,10 +73,11 @@ inline std::map<std::string, std::string> env_of(const LaunchSpec& l) {
 }
 
 struct WorkerHarness {
-  explicit WorkerHarness(WorkerConfig cfg = config()) : engine(std::move(cfg), launcher, outbox, clock.now()) {}
+  explicit WorkerHarness(WorkerConfig cfg = config()) : engine(std::move(cfg), launcher, reader, outbox, clock.now()) {}
 
   FakeClock clock;
   FakeLauncher launcher;
+  FakeOutputReader reader;
   Outbox outbox;
   WorkerEngine engine;
 

@@ -2,7 +2,8 @@
 # A root worker with worker.run_as_submitter runs each job as the user who
 # submitted it: the task's uid and its output file are that user's; a job of
 # root fails to launch unless worker.allow_root_jobs; a user unknown on the
-# worker's host fails to launch; a non-root worker refuses the setting.
+# worker's host fails to launch; a non-root worker refuses the setting; and
+# `logs` reads only a file that is the job user's own.
 # Needs root (useradd, setpriv); skipped otherwise. The throwaway user is
 # deleted in teardown.
 
@@ -121,4 +122,28 @@ as_user() {
     --set worker.run_as_submitter=true
   [ "$status" -eq 2 ]
   [[ "$output" == *"worker.run_as_submitter needs a worker running as root"* ]]
+}
+
+@test "logs reads a run-as job's output for its user, and refuses a file in its place that is not theirs" {
+  run as_user "$BATON" submit --parsable -o out.txt -- echo mine
+  [ "$status" -eq 0 ]
+  id=$output
+  run as_user timeout 20 "$BATON" wait "$id"
+  [ "$status" -eq 0 ]
+  run as_user "$BATON" logs "$id"
+  [ "$status" -eq 0 ]
+  [ "$output" = mine ]
+  # A root-owned file at that path: the root worker must not read it for the job.
+  rm "$USER_DIR/out.txt"
+  echo "root secret" > "$USER_DIR/out.txt"
+  run as_user "$BATON" logs "$id"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"refusing to read $USER_DIR/out.txt: it belongs to uid 0, not to $RUNAS_USER"* ]]
+  [[ "$output" != *"root secret"* ]]
+  # Nor a symbolic link the user plants there.
+  rm "$USER_DIR/out.txt"
+  as_user ln -s /etc/shadow "$USER_DIR/out.txt"
+  run as_user "$BATON" logs "$id"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"refusing to read $USER_DIR/out.txt: it is a symbolic link"* ]]
 }

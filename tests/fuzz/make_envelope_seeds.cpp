@@ -205,6 +205,32 @@ int main(int argc, char** argv) {
     e.mutable_kill()->set_terminate(true);
     write("kill", e, 0);
   }
+  {
+    Envelope e;
+    e.mutable_logs()->set_target("42_7");
+    e.mutable_logs()->set_want_stderr(true);
+    e.mutable_logs()->set_tail_lines(20);
+    write("logs", e, 11);
+  }
+  {
+    Envelope e;
+    auto* r = e.mutable_read_log();
+    r->set_read_id(3);
+    r->set_path("/home/ann/render-42_0007.out");
+    r->set_offset(65536);
+    r->set_max_bytes(65536);
+    r->set_user("ann");
+    write("read_log", e, 0);
+  }
+  {
+    Envelope e;
+    auto* c = e.mutable_log_chunk();
+    c->set_read_id(3);
+    c->set_data(std::string("frame 7 done\n\0\xff", 15));
+    c->set_offset(65536);
+    c->set_size(65551);
+    write("log_chunk", e, 0);
+  }
   std::cerr << "wrote " << n << " seeds to " << dir << "\n";
   return 0;
 }
