@@ -68,8 +68,14 @@ int run(int argc, char** argv) {
     return code == 0 ? kOk : kUsage;
   }
   if (auto s = ctx.load(); !s) return ctx.fail(kUsage, s.message());
-  for (auto& [sub, runner] : runners)
-    if (sub->parsed()) return runner(ctx);
+  try {
+    for (auto& [sub, runner] : runners)
+      if (sub->parsed()) return runner(ctx);
+  } catch (const std::exception& e) {
+    // Errors are reported where they happen; reaching here is a bug, but the
+    // user still gets one line and an exit status, not an abort.
+    return ctx.fail(kRefused, std::string("unexpected error (please report it): ") + e.what());
+  }
   return kUsage;
 }
 
@@ -94,6 +100,7 @@ int Context::fail(int code, const std::string& message) const {
 }
 
 std::unique_ptr<wire::Client> Context::client() const {
+  autostart();
   auto curve = client_curve(settings);
   if (!curve) {
     fail(kRefused, curve.error());

@@ -38,7 +38,12 @@ struct Context {
   int fail(int code, const std::string& message) const;
   // Sends one request to the broker; prints the error and sets `code` on failure.
   bool call(pb::Envelope req, pb::Envelope& reply, int& code) const;
+  // A connection to the broker; runs autostart() first.
   std::unique_ptr<wire::Client> client() const;
+  // With no broker configured (client.broker at its default) and none
+  // listening there, starts the personal broker and worker like `baton up`,
+  // saying so in one line on stderr. Off with client.autostart = false.
+  void autostart() const;
 };
 
 using Runner = std::function<int(Context&)>;

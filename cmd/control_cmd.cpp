@@ -69,7 +69,7 @@ int run_update(Context& ctx, const UpdateFlags& f) {
 
 struct WaitFlags {
   std::vector<std::string> targets;
-  bool any = false;
+  bool any = false, progress = false;
   std::string timeout;
 };
 
@@ -77,6 +77,7 @@ int run_wait(Context& ctx, const WaitFlags& f) {
   WaitOptions o;
   o.any = f.any;
   o.verbose = ctx.verbosity > 0;
+  o.progress = f.progress;
   if (!f.timeout.empty()) {
     auto t = parse_duration(f.timeout);
     if (!t) return ctx.fail(kUsage, "wait --timeout: " + t.error());
@@ -120,6 +121,8 @@ Runner install_wait(CLI::App& sub, Context&) {
   sub.add_option("jobs", f->targets, "Jobs or tasks to wait for")->required();
   sub.add_flag("--any", f->any, "Return when the first of them ends, with its status");
   sub.add_option("--timeout", f->timeout, "Give up after this long (10s, 5m): exit 1, jobs keep running");
+  sub.add_flag("--progress", f->progress,
+               "On a terminal, a one-line bar on stderr: pending, running, done and failed tasks, rate and ETA");
   sub.footer("Exit status: 0 when every task completed, else the highest task exit code, 128+N for a task\n"
              "killed by signal N, 124 for a time limit, 125 for a cancelled job; 3 if the broker is unreachable.");
   return [f](Context& ctx) { return run_wait(ctx, *f); };

@@ -57,9 +57,12 @@ std::vector<std::string> split_list(const std::string& s) {
 }  // namespace
 
 std::string default_journal_path() {
-  const char* xdg = std::getenv("XDG_DATA_HOME");
-  const std::string base = xdg && *xdg ? std::string(xdg) : home() + "/.local/share";
-  return base + "/baton/journal.db";
+  const char* xdg = std::getenv("XDG_STATE_HOME");
+  const std::string path = (xdg && *xdg ? std::string(xdg) : home() + "/.local/state") + "/baton/journal.db";
+  // Journals made before the default moved from XDG_DATA_HOME stay in use.
+  const char* data = std::getenv("XDG_DATA_HOME");
+  const std::string old = (data && *data ? std::string(data) : home() + "/.local/share") + "/baton/journal.db";
+  return !std::filesystem::exists(path) && std::filesystem::exists(old) ? old : path;
 }
 
 std::string find_config_file() {
@@ -83,6 +86,8 @@ Settings Settings::defaults() {
   // [client]
   s.add("client.broker", Kind::Endpoint, wire::connectable(clients), "BATON_BROKER", "broker endpoint clients connect to");
   s.add("client.timeout", Kind::Duration, "5s", "BATON_TIMEOUT", "how long a command waits for the broker before exit 3");
+  s.add("client.autostart", Kind::Bool, "true", "BATON_AUTOSTART",
+        "with no broker configured and none running, client commands start `baton up` first");
   // [broker]
   s.add("broker.clients", Kind::Endpoint, clients, "", "where the broker listens for clients");
   s.add("broker.workers", Kind::Endpoint, workers, "", "where the broker listens for workers");

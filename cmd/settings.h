@@ -65,7 +65,8 @@ class Settings {
 // Empty when none exists.
 std::string find_config_file();
 
-// Default journal path: $XDG_DATA_HOME/baton/journal.db or ~/.local/share/baton/journal.db.
+// Default journal path: $XDG_STATE_HOME/baton/journal.db or ~/.local/state/baton/journal.db
+// (or the old ~/.local/share/baton/journal.db when only that one exists).
 std::string default_journal_path();
 
 }  // namespace baton::cli

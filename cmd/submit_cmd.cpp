@@ -164,12 +164,13 @@ int run_submit(Context& ctx) {
   const std::uint64_t id = reply.submit_reply().job_id();
   for (const auto& w : reply.submit_reply().warnings()) std::cerr << "baton: warning: " << w << "\n";
   if (!o.quiet_unless_failed) {
-    if (o.parsable) std::cout << id << std::endl;
-    else std::cout << "Submitted job " << id << std::endl;
+    if (o.parsable) std::cout << id << std::endl;  // scripts ask for it, so even with -q
+    else if (ctx.verbosity >= 0) std::cout << "Submitted job " << id << std::endl;
   }
   if (!o.wait && !o.quiet_unless_failed) return kOk;
   WaitOptions wo;
   wo.verbose = ctx.verbosity > 0;
+  wo.progress = o.progress;
   if (o.quiet_unless_failed) wo.print_failed = &*spec;
   return wait_jobs(ctx, {std::to_string(id)}, wo);
 }

@@ -51,6 +51,7 @@ void define_submit_options(CLI::App& app, SubmitOptions& o) {
   app.add_option("--kill-on-invalid-dep", o.kill_on_invalid_dep, "yes: cancel the job if its dependency can never be met; no: leave it pending")->multi_option_policy(last);
   app.add_option("--wrap", o.wrap, "Run this shell command line (as sh -c)")->multi_option_policy(last);
   app.add_flag("-W,--wait", o.wait, "Wait for the job to end; exit with its status");
+  app.add_flag("--progress", o.progress, "With --wait, on a terminal: a one-line progress bar on stderr (see wait --progress)");
   app.add_flag("--parsable", o.parsable, "Print only the job id");
   app.add_flag("--quiet-unless-failed", o.quiet_unless_failed, "With --wait semantics: print nothing on success, the job's output if it failed (like chronic)");
 }

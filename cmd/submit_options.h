@@ -20,7 +20,7 @@ struct SubmitOptions {
       signal, kill_on_invalid_dep, retry_delay, queue;
   std::int64_t priority = 0, nice = 0, cpus = 0, gpus = 0, retries = 0;
   std::vector<std::string> resources, constraints, envs;
-  bool hold = false, wait = false, parsable = false, singleton = false, quiet_unless_failed = false;
+  bool hold = false, wait = false, progress = false, parsable = false, singleton = false, quiet_unless_failed = false;
 };
 
 // Adds every submit option to `app`, bound to `o`. Single-valued options take

@@ -13,6 +13,7 @@ struct WaitOptions {
   bool any = false;
   TimeMs timeout_ms = 0;           // 0: wait for as long as it takes
   bool verbose = false;
+  bool progress = false;           // a one-line bar on stderr, when it is a terminal
   // --quiet-unless-failed: the submitted spec, to find the output files of
   // tasks that did not complete and print them.
   const pb::JobSpec* print_failed = nullptr;

@@ -107,7 +107,7 @@ bool Client::call(pb::Envelope req, pb::Envelope& reply, ClientError& err) {
   return true;
 }
 
-bool Client::wait_for(pb::Envelope req, pb::Envelope& reply, ClientError& err, TimeMs overall_ms) {
+bool Client::wait_for(pb::Envelope req, pb::Envelope& reply, ClientError& err, TimeMs overall_ms, Probe* probe) {
   const std::uint64_t rid = next_rid_++;
   req.set_request_id(rid);
   const TimeMs start = mono_ms();
@@ -118,6 +118,8 @@ bool Client::wait_for(pb::Envelope req, pb::Envelope& reply, ClientError& err, T
   ping.mutable_ping();
   std::uint64_t ping_rid = 0;
   TimeMs next_ping = start + 1000;
+  std::uint64_t probe_rid = 0;
+  TimeMs next_probe = start;
   while (true) {
     const TimeMs now = mono_ms();
     if (overall_ms > 0 && now - start >= overall_ms) {
@@ -134,7 +136,13 @@ bool Client::wait_for(pb::Envelope req, pb::Envelope& reply, ClientError& err, T
       send(ping);
       next_ping = now + 1000;
     }
-    TimeMs wake = next_ping;
+    if (probe && now >= next_probe) {
+      probe_rid = next_rid_++;
+      probe->request.set_request_id(probe_rid);
+      send(probe->request);
+      next_probe = now + probe->every_ms;
+    }
+    TimeMs wake = probe ? std::min(next_ping, next_probe) : next_ping;
     if (overall_ms > 0) wake = std::min(wake, start + overall_ms);
     poll(std::max<TimeMs>(1, wake - mono_ms()));
     if (!handshake_error_.empty()) {
@@ -147,6 +155,10 @@ bool Client::wait_for(pb::Envelope req, pb::Envelope& reply, ClientError& err, T
         // A different broker incarnation lost our wait: ask again.
         if (!broker_id.empty() && msg->pong().broker_id() != broker_id) send(req);
         broker_id = msg->pong().broker_id();
+        continue;
+      }
+      if (probe && probe_rid && msg->request_id() == probe_rid) {
+        probe->on_reply(*msg);
         continue;
       }
       if (msg->request_id() != rid) continue;

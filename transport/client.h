@@ -24,6 +24,14 @@ struct ClientError {
   std::string message;
 };
 
+// A request wait_for() also sends every `every_ms` while it waits (the
+// progress bar's status request); each reply goes to `on_reply`.
+struct Probe {
+  pb::Envelope request;
+  TimeMs every_ms = 1000;
+  std::function<void(const pb::Envelope&)> on_reply;
+};
+
 class Client {
  public:
   // With `curve`, the connection is encrypted and authenticated with the
@@ -39,7 +47,8 @@ class Client {
   // Sends a long-lived request (wait) and returns its reply whenever it
   // comes. Gives up with exit status 3 after the client timeout of broker
   // silence, and with the message "timed out" after `overall_ms` (0: never).
-  bool wait_for(pb::Envelope req, pb::Envelope& reply, ClientError& err, TimeMs overall_ms);
+  bool wait_for(pb::Envelope req, pb::Envelope& reply, ClientError& err, TimeMs overall_ms,
+                Probe* probe = nullptr);
 
   const std::string& endpoint() const { return endpoint_; }
 

@@ -1,6 +1,7 @@
 #include "transport/endpoint.h"
 
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,7 +44,14 @@ Status check_endpoint(const std::string& ep) {
   auto bad = [&](const std::string& why) {
     return Status::error("bad endpoint '" + ep + "': " + why + " (expected tcp://HOST:PORT or ipc://PATH)");
   };
-  if (ep.rfind("ipc://", 0) == 0) return ep.size() > 6 ? Status::ok() : bad("empty path");
+  if (ep.rfind("ipc://", 0) == 0) {
+    if (ep.size() == 6) return bad("empty path");
+    // A Unix socket path must fit in sockaddr_un.sun_path with its NUL.
+    if (ep.size() - 6 >= sizeof(sockaddr_un{}.sun_path))
+      return bad("the path is longer than the " + std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) +
+                 " bytes a Unix socket allows");
+    return Status::ok();
+  }
   if (ep.rfind("inproc://", 0) == 0) return ep.size() > 9 ? Status::ok() : bad("empty name");
   if (ep.rfind("tcp://", 0) != 0) return bad("unknown transport");
   const auto colon = ep.rfind(':');

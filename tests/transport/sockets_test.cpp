@@ -102,6 +102,10 @@ TEST_SUITE("transport") {
     CHECK_FALSE(wire::check_endpoint("tcp://host"));
     CHECK_FALSE(wire::check_endpoint("http://x:1"));
     CHECK_FALSE(wire::check_endpoint("tcp://h:port"));
+    CHECK(wire::check_endpoint("ipc:///" + std::string(106, 'x')));  // 107 bytes: the most sun_path holds
+    auto too_long = wire::check_endpoint("ipc:///" + std::string(107, 'x'));
+    CHECK_FALSE(too_long);
+    CHECK(too_long.message().find("longer than the 107 bytes") != std::string::npos);
     CHECK(wire::connectable("tcp://*:7420") == "tcp://127.0.0.1:7420");
     CHECK(wire::connectable("ipc:///a/b") == "ipc:///a/b");
   }
