@@ -44,6 +44,8 @@
 #   KEEP_LOGS=0         1 keeps the temp dir (daemon logs) and prints its path
 # Output: progress on stderr, the Markdown table on stdout.
 set -uo pipefail
+# The benchmarks start their own brokers: a client must never start a personal one.
+export BATON_AUTOSTART=false
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BATON=${1:-${BATON:-$HERE/../build/release/cmd/baton}}

@@ -35,6 +35,8 @@
 # Every daemon runs with private ipc:// sockets in a temp dir and is killed by
 # pid on exit; every wait is bounded.
 set -uo pipefail
+# The benchmarks start their own brokers: a client must never start a personal one.
+export BATON_AUTOSTART=false
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)

@@ -3,6 +3,9 @@
 # through submit/status/wait, prints their results, and stops everything.
 # Usage: packaging/demo.sh [path/to/baton]   (default: build/release/cmd/baton)
 set -eu
+# The demo starts its own broker below; clients must not start a personal one
+# while it is still binding its socket.
+export BATON_AUTOSTART=false
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 BATON=${1:-$here/build/release/cmd/baton}
