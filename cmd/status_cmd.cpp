@@ -18,9 +18,34 @@ namespace {
 
 struct StatusFlags {
   std::vector<std::string> targets;
-  bool json = false, all = false, expand = false;
-  std::string user;
+  bool json = false, all = false, expand = false, noheader = false;
+  std::string user, format;
 };
+
+// What `status --format` can show; each row has one cell per field, in this order.
+const std::vector<Field> kStatusFields = {
+    {'i', "jobid", "JOBID"},          {'j', "name", "NAME"},          {'u', "user", "USER"},
+    {'T', "state", "STATE", true},    {'t', "st", "ST", true},        {'M', "time", "TIME"},
+    {'R', "reason", "WORKER/REASON"}, {'N', "worker", "WORKER"},      {'P', "queue", "QUEUE"},
+    {'Q', "priority", "PRIORITY"},    {'y', "nice", "NICE"},          {'l', "timelimit", "TIME_LIMIT"},
+    {'V', "submit", "SUBMIT"},        {'S', "start", "START"},        {'e', "end", "END"},
+};
+constexpr const char* kStatusDefault = "%i  %j  %u  %T  %M  %R";
+
+// squeue's compact state codes (%t).
+const char* compact_state(pb::TaskState s) {
+  switch (s) {
+    case pb::PENDING: return "PD";
+    case pb::RUNNING: return "R";
+    case pb::COMPLETED: return "CD";
+    case pb::FAILED: return "F";
+    case pb::CANCELLED: return "CA";
+    case pb::TIMEOUT: return "TO";
+    default: return "?";
+  }
+}
+
+std::string local_time(TimeMs ms) { return ms ? format_local_time(ms) : std::string(); }
 
 std::string elapsed(const pb::TaskInfo& t, TimeMs now) {
   if (t.start_ms() == 0) return "0:00";
@@ -40,6 +65,28 @@ std::string outcome(const pb::TaskInfo& t) {
   return s;
 }
 
+// A line of `status`: one cell per kStatusFields entry. `t` is the task the
+// line shows, if it is one task.
+std::vector<std::string> status_row(const std::string& id, const pb::JobInfo& j, pb::TaskState state,
+                                    const std::string& time, const std::string& where, const pb::TaskInfo* t) {
+  const std::string limit = j.time_limit_s() ? format_elapsed(j.time_limit_s() * 1000) : "UNLIMITED";
+  return {id,
+          j.name(),
+          j.user(),
+          state_name(state),
+          compact_state(state),
+          time,
+          where,
+          t ? t->worker() : "",
+          j.queue(),
+          std::to_string(j.priority()),
+          std::to_string(j.nice()),
+          limit,
+          local_time(j.submit_ms()),
+          t ? local_time(t->start_ms()) : "",
+          t ? local_time(t->end_ms()) : ""};
+}
+
 void add_rows(Table& table, const pb::JobInfo& j, bool expand, bool show_finished, TimeMs now) {
   const std::string id = std::to_string(j.id());
   const std::string throttle = j.throttle() ? "%" + std::to_string(j.throttle()) : "";
@@ -47,10 +94,10 @@ void add_rows(Table& table, const pb::JobInfo& j, bool expand, bool show_finishe
     if (j.tasks_size() > 0) {
       const pb::TaskInfo& t = j.tasks(0);
       const std::string where = t.state() == pb::PENDING ? "(" + (j.reason().empty() ? t.reason() : j.reason()) + ")" : outcome(t);
-      table.add({id, j.name(), j.user(), state_name(t.state()), elapsed(t, now), where});
+      table.add(status_row(id, j, t.state(), elapsed(t, now), where, &t));
     } else {
       const std::string where = j.state() == pb::PENDING ? "(" + j.reason() + ")" : "";
-      table.add({id, j.name(), j.user(), state_name(j.state()), "0:00", where});
+      table.add(status_row(id, j, j.state(), "0:00", where, nullptr));
     }
     return;
   }
@@ -60,35 +107,38 @@ void add_rows(Table& table, const pb::JobInfo& j, bool expand, bool show_finishe
   for (const pb::TaskInfo& t : j.tasks()) {
     if (t.state() == pb::RUNNING || t.state() == pb::PENDING) {
       const std::string where = t.state() == pb::PENDING ? "(" + t.reason() + ")" : outcome(t);
-      table.add({id + "_" + std::to_string(t.index()), j.name(), j.user(), state_name(t.state()), elapsed(t, now), where});
+      table.add(status_row(id + "_" + std::to_string(t.index()), j, t.state(), elapsed(t, now), where, &t));
     } else if (show_finished) {
       finished[t.state()].push_back(t.index());
     }
   }
   if (j.pending_count() > 0) {
+    const std::string why = "(" + j.reason() + ")";
     if (expand) {
       auto set = ArraySpec::parse(j.pending(), UINT64_MAX);
       if (set) {
         const ArraySpec& a = set->spec;
         for (std::uint64_t o = 0; o < a.count(); ++o)
-          table.add({id + "_" + std::to_string(a.index_at(o)), j.name(), j.user(), "PENDING", "0:00", "(" + j.reason() + ")"});
+          table.add(status_row(id + "_" + std::to_string(a.index_at(o)), j, pb::PENDING, "0:00", why, nullptr));
       }
     } else {
-      table.add({id + "_[" + j.pending() + throttle + "]", j.name(), j.user(), "PENDING", "0:00", "(" + j.reason() + ")"});
+      table.add(status_row(id + "_[" + j.pending() + throttle + "]", j, pb::PENDING, "0:00", why, nullptr));
     }
   }
   if (show_finished) {
     for (auto& [state, idx] : finished) {
       std::sort(idx.begin(), idx.end());
-      table.add({id + "_[" + compress(idx) + "]", j.name(), j.user(), state_name(static_cast<TaskState>(state)), "", ""});
+      table.add(status_row(id + "_[" + compress(idx) + "]", j, static_cast<pb::TaskState>(state), "", "", nullptr));
     }
     for (const pb::TaskRange& r : j.finished())  // summarized by the broker
-      table.add({id + "_[" + r.indices() + "]", j.name(), j.user(), state_name(r.state()), "", ""});
-    if (j.cancelled_count() > 0) table.add({id + "_[" + j.cancelled() + "]", j.name(), j.user(), "CANCELLED", "", ""});
+      table.add(status_row(id + "_[" + r.indices() + "]", j, r.state(), "", "", nullptr));
+    if (j.cancelled_count() > 0) table.add(status_row(id + "_[" + j.cancelled() + "]", j, pb::CANCELLED, "", "", nullptr));
   }
 }
 
 int run_status(Context& ctx, const StatusFlags& f) {
+  auto format = parse_format(f.format.empty() ? kStatusDefault : f.format, kStatusFields);
+  if (!format) return ctx.fail(kUsage, "--format: " + format.error());
   pb::Envelope req, reply;
   for (const auto& t : f.targets) req.mutable_status()->add_targets(t);
   req.mutable_status()->set_all(f.all);
@@ -101,19 +151,30 @@ int run_status(Context& ctx, const StatusFlags& f) {
     std::cout << to_json(s) << "\n";
     return kOk;
   }
-  Table table({"JOBID", "NAME", "USER", "STATE", "TIME", "WORKER/REASON"});
+  Table table(kStatusFields, std::move(*format));
   const TimeMs now = wall_now();
   for (const pb::JobInfo& j : s.jobs()) add_rows(table, j, f.expand, f.all || !f.targets.empty(), now);
-  std::cout << table.render();
+  std::cout << table.render(!f.noheader, use_colour());
   return kOk;
 }
 
 struct HistoryFlags {
   std::vector<std::string> targets;
-  std::string since, until, user, states, name;
+  std::string since, until, user, states, name, format;
   std::uint32_t limit = 50;
-  bool json = false, parsable = false;
+  bool json = false, parsable = false, noheader = false;
 };
+
+// What `history --format` can show (sacct's names; squeue's letters where one
+// fits); each row has one cell per field, in this order.
+const std::vector<Field> kHistoryFields = {
+    {'i', "jobid", "JOBID"},     {'j', "jobname", "NAME"},   {'u', "user", "USER"},       {'T', "state", "STATE", true},
+    {0, "exitcode", "EXIT"},     {'V', "submit", "SUBMIT"},  {'S', "start", "START"},     {'e', "end", "END"},
+    {'M', "elapsed", "ELAPSED"}, {0, "maxrss", "MAXRSS"},    {0, "cpu", "CPU"},           {'N', "worker", "WORKER"},
+    {0, "attempts", "ATTEMPTS"}, {'r', "reason", "REASON"},
+};
+constexpr const char* kHistoryDefault =
+    "jobid,jobname,user,state,exitcode,submit,start,end,elapsed,maxrss,cpu,worker,attempts,reason";
 
 // "now-1h", "2026-12-01", "16:00", ... as an absolute time.
 Result<TimeMs> history_time(const std::string& text) {
@@ -140,6 +201,8 @@ std::string exit_signal(const pb::TaskInfo& t) {
 }
 
 int run_history(Context& ctx, const HistoryFlags& f) {
+  auto format = parse_format(f.format.empty() ? kHistoryDefault : f.format, kHistoryFields);
+  if (!format) return ctx.fail(kUsage, "--format: " + format.error());
   pb::Envelope req, reply;
   pb::HistoryRequest& h = *req.mutable_history();
   if (!f.since.empty()) {
@@ -195,40 +258,30 @@ int run_history(Context& ctx, const HistoryFlags& f) {
     std::cout << to_json(s) << "\n";
     return kOk;
   }
-  const std::vector<std::string> header = {"JOBID", "NAME", "USER", "STATE", "EXIT", "SUBMIT", "START", "END",
-                                           "ELAPSED", "MAXRSS", "CPU", "WORKER", "ATTEMPTS", "REASON"};
-  auto time_of = [](TimeMs ms) { return ms ? format_local_time(ms) : std::string(); };
-  std::vector<std::vector<std::string>> rows;
+  if (f.parsable) {  // sacct --parsable2: '|' between fields, nothing padded
+    format->lead.clear();
+    for (Column& c : format->columns) c = Column{c.field, Column::kAsIs, false, "|"};
+    format->columns.back().after.clear();
+  }
+  Table table(kHistoryFields, std::move(*format));
   for (const pb::JobInfo& j : s.jobs()) {
     for (const pb::TaskInfo& t : j.tasks()) {
       const std::string el = t.start_ms() && t.end_ms() ? format_elapsed(t.end_ms() - t.start_ms()) : "";
       std::string reason = t.error().empty() ? t.reason() : t.error();
       if (reason == "None") reason.clear();
-      rows.push_back({format_task(j.id(), t.index(), j.is_array()), j.name(), j.user(), state_name(t.state()),
-                      exit_signal(t), time_of(j.submit_ms()), time_of(t.start_ms()), time_of(t.end_ms()), el,
-                      t.max_rss_kb() ? std::to_string(t.max_rss_kb()) + "K" : "", format_elapsed(t.cpu_ms()),
-                      t.worker(), std::to_string(t.attempt()), reason});
+      table.add({format_task(j.id(), t.index(), j.is_array()), j.name(), j.user(), state_name(t.state()),
+                 exit_signal(t), local_time(j.submit_ms()), local_time(t.start_ms()), local_time(t.end_ms()), el,
+                 t.max_rss_kb() ? std::to_string(t.max_rss_kb()) + "K" : "", format_elapsed(t.cpu_ms()), t.worker(),
+                 std::to_string(t.attempt()), reason});
     }
     if (j.cancelled_count() > 0)  // pending array tasks cancelled before they ever ran
-      rows.push_back({std::to_string(j.id()) + "_[" + j.cancelled() + "]", j.name(), j.user(), "CANCELLED", "0:0",
-                      time_of(j.submit_ms()), "", time_of(j.end_ms()), "", "", "", "", "0", ""});
+      table.add({std::to_string(j.id()) + "_[" + j.cancelled() + "]", j.name(), j.user(), "CANCELLED", "0:0",
+                 local_time(j.submit_ms()), "", local_time(j.end_ms()), "", "", "", "", "0", ""});
     if (j.tasks_size() == 0 && j.cancelled_count() == 0)
-      rows.push_back({std::to_string(j.id()), j.name(), j.user(), state_name(j.state()), "0:0",
-                      time_of(j.submit_ms()), "", time_of(j.end_ms()), "", "", "", "", "0", ""});
+      table.add({std::to_string(j.id()), j.name(), j.user(), state_name(j.state()), "0:0", local_time(j.submit_ms()),
+                 "", local_time(j.end_ms()), "", "", "", "", "0", ""});
   }
-  if (f.parsable) {  // sacct --parsable2: '|' between fields, a header first
-    auto line = [](const std::vector<std::string>& v) {
-      std::string out;
-      for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "|" : "") + v[i];
-      return out + "\n";
-    };
-    std::cout << line(header);
-    for (const auto& r : rows) std::cout << line(r);
-    return kOk;
-  }
-  Table table(header);
-  for (auto& r : rows) table.add(std::move(r));
-  std::cout << table.render();
+  std::cout << table.render(!f.noheader, !f.parsable && use_colour());
   return kOk;
 }
 
@@ -237,13 +290,18 @@ int run_history(Context& ctx, const HistoryFlags& f) {
 Runner install_status(CLI::App& sub, Context&) {
   auto f = std::make_shared<StatusFlags>();
   sub.add_option("jobs", f->targets, "Jobs or tasks to show (42, 42_7, 42_[1-5]); default: all active jobs");
-  sub.add_flag("--json", f->json, "Print JSON (the StatusReply message)");
+  sub.add_flag("--json", f->json, "Print JSON (schema version 1, in baton-status(1))");
   sub.add_flag("-a,--all", f->all, "Include finished jobs and finished array tasks");
   sub.add_flag("-r,--array", f->expand, "One line per array task, pending and finished ones too (in --json: every task)");
   sub.add_option("-u,--user", f->user, "Only this user's jobs");
-  sub.footer("Columns: JOBID NAME USER STATE TIME WORKER/REASON. Pending arrays collapse to 42_[5-999%10].\n"
-             "Reasons: Priority, Resources, Dependency, DependencyNeverSatisfied, BeginTime, Held, Throttle,\n"
-             "UserLimit, QueueLimit, WorkerLost.");
+  sub.add_option("-o,--format", f->format, "Fields to show: \"%i %.10j %T\" (squeue letters) or jobid,name:.10,state");
+  sub.add_flag("-H,--noheader", f->noheader, "No header line");
+  sub.footer("Columns: JOBID NAME USER STATE TIME WORKER/REASON (--format \"%i  %j  %u  %T  %M  %R\").\n"
+             "Pending arrays collapse to 42_[5-999%10]. Reasons: Priority, Resources, Dependency,\n"
+             "DependencyNeverSatisfied, BeginTime, Held, Throttle, UserLimit, QueueLimit, WorkerLost.\n"
+             "--format fields (%.10i: right-justified, 10 wide; %-10i or name:10: left-justified):\n" +
+             describe_fields(kStatusFields, 96) +
+             "\nThe STATE column is coloured on a terminal, unless NO_COLOR is set.");
   return [f](Context& ctx) { return run_status(ctx, *f); };
 }
 
@@ -256,11 +314,15 @@ Runner install_history(CLI::App& sub, Context&) {
   sub.add_option("-s,--state", f->states, "Only jobs that ended so: COMPLETED,FAILED,CANCELLED,TIMEOUT (or CD,F,CA,TO)");
   sub.add_option("--name", f->name, "Only jobs with this name");
   sub.add_option("-n,--limit", f->limit, "At most N jobs, newest first (default 50; 0 = all)");
-  sub.add_flag("--json", f->json, "Print JSON (the StatusReply message; times in ms since the epoch)");
+  sub.add_flag("--json", f->json, "Print JSON (schema version 1, in baton-history(1))");
   sub.add_flag("-p,--parsable", f->parsable, "Print fields separated by '|', with a header line (like sacct -P)");
+  sub.add_option("-o,--format", f->format, "Fields to show: jobid,state,exitcode (sacct names; name:.10 right-justifies)");
+  sub.add_flag("-H,--noheader", f->noheader, "No header line");
   sub.footer("One line per task: JOBID NAME USER STATE EXIT (code:signal) SUBMIT START END ELAPSED MAXRSS\n"
              "CPU (user+system time) WORKER ATTEMPTS REASON. Reads the broker's journal, so it reaches jobs the\n"
-             "broker no longer holds in memory (broker.min_job_age), back to journal.retention.");
+             "broker no longer holds in memory (broker.min_job_age), back to journal.retention.\n"
+             "--format fields (names, or squeue letters where one fits: \"%i %T\"):\n" +
+             describe_fields(kHistoryFields, 96));
   return [f](Context& ctx) { return run_history(ctx, *f); };
 }
 

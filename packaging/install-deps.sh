@@ -7,7 +7,7 @@ PACKAGES="
   build-essential cmake pkg-config
   cppzmq-dev libzmq3-dev
   libsqlite3-dev sqlite3
-  libcli11-dev libtomlplusplus-dev
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev
   doctest-dev bats libbenchmark-dev

@@ -118,7 +118,7 @@ EOF
   [ "$status" -eq 0 ]
   [ "$(cat out-from-directive.txt)" = "name=from-directive color=blue" ]
   run "$BATON" status --json "$id"
-  [[ "$output" == *'"time_limit_s":"30"'* ]]
+  [[ "$output" == *'"time_limit_s":30'* ]]
 
   id=$(BATON_SUBMIT_JOB_NAME=from-env "$BATON" submit --parsable job.sh)
   run timeout 20 "$BATON" wait "$id"

@@ -85,16 +85,16 @@ restart_broker() {
 # status_jobs [JOBS]: "ID NAME STATE" per job of `status -a --json`.
 status_jobs() {
   "$BATON" status -a --json "$@" |
-    grep -oE '\{"id":"[0-9]+","name":"[^"]*","user":"[^"]*","state":"[A-Z_]+"' |
-    awk -F'"' '{ print $4, $8, $16 }'
+    grep -oE '\{"id":[0-9]+,"name":"[^"]*","user":"[^"]*","state":"[A-Z_]+"' |
+    awk -F'"' '{ gsub(/[:,]/, "", $3); print $3, $6, $14 }'
 }
 
 # status_tasks [JOBS]: "JOB IDX STATE ATTEMPT WORKER" per task of `status -a -r --json`
 # (no jq in CI: task objects are flat, so a regex walks them in order).
 status_tasks() {
   "$BATON" status -a -r --json "$@" |
-    grep -oE '\{"id":"[0-9]+"|\{"index":[0-9]+,"state":"[A-Z_]+","reason":"[^"]*","attempt":[0-9]+,"worker":"[^"]*"' |
-    awk -F'"' '$2 == "id" { job = $4; next } { gsub(/[:,]/, "", $3); gsub(/[:,]/, "", $13); print job, $3, $6, $13, $16 }'
+    grep -oE '\{"id":[0-9]+|\{"index":[0-9]+,"state":"[A-Z_]+","reason":"[^"]*","attempt":[0-9]+,"worker":"[^"]*"' |
+    awk -F'"' '$2 == "id" { job = $3; gsub(/:/, "", job); next } { gsub(/[:,]/, "", $3); gsub(/[:,]/, "", $13); print job, $3, $6, $13, $16 }'
 }
 
 # lines_at_least N GLOB [REGEX]: the files GLOB (expanded now, in $TEST_DIR)
@@ -106,7 +106,7 @@ lines_at_least() {
 }
 
 no_active_jobs() {
-  [ -z "$("$BATON" status --json | grep -oE '\{"id":"[0-9]+"')" ]
+  [ -z "$("$BATON" status --json | grep -oE '\{"id":[0-9]+')" ]
 }
 
 # storm TAG: submit jobs until $TEST_DIR/stop exists. A submit that printed
