@@ -247,6 +247,13 @@ int run_history(Context& ctx, const HistoryFlags& f) {
   int code = 0;
   if (!ctx.call(req, reply, code)) return code;
   pb::StatusReply& s = *reply.mutable_status_reply();
+  const bool only_ids = f.since.empty() && f.until.empty() && f.states.empty() && f.name.empty() && f.user.empty();
+  if (!f.targets.empty() && only_ids && s.jobs_size() == 0) {  // asked for by id: say it is not there
+    std::string ids;
+    for (const auto& t : f.targets) ids += (ids.empty() ? "" : " ") + t;
+    return ctx.fail(kRefused, "no finished job " + ids + " in the journal (`baton status " + ids +
+                                  "` shows active jobs; journal.retention purges old ones)");
+  }
   for (pb::JobInfo& j : *s.mutable_jobs()) {
     auto o = only.find(j.id());
     if (o == only.end() || !o->second) continue;

@@ -233,7 +233,8 @@ void BrokerEngine::evict_old(TimeMs now) {
 
 std::string BrokerEngine::gone_error(JobId id) const {
   auto e = evicted_.find(id);
-  if (e == evicted_.end()) return "unknown job " + std::to_string(id);
+  if (e == evicted_.end())
+    return "unknown job " + std::to_string(id) + " (`baton status -a` lists the jobs the broker holds, `baton history` older ones)";
   return "job " + std::to_string(id) + " ended (exit status " + std::to_string(e->second.wait_code) +
          ") and is no longer held by the broker; `baton history " + std::to_string(id) + "` shows it";
 }

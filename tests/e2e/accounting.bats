@@ -77,3 +77,12 @@ teardown() { teardown_common; }
   run "$BATON" history "$ok" "$bad"
   [[ "$output" == *COMPLETED* && "$output" == *FAILED* ]]
 }
+
+@test "history of a job id the journal does not have says so and exits 1" {
+  run "$BATON" history 4242
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no finished job 4242 in the journal"* ]]
+  # With a filter, an empty answer is just an empty table.
+  run "$BATON" history --state FAILED 4242
+  [ "$status" -eq 0 ]
+}
