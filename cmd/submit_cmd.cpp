@@ -10,7 +10,9 @@
 #include "cmd/context.h"
 #include "cmd/submit_options.h"
 #include "cmd/waiting.h"
+#include "core/array_spec.h"
 #include "core/directives.h"
+#include "core/output_pattern.h"
 
 namespace baton::cli {
 
@@ -93,6 +95,24 @@ Result<std::string> read_script(const std::string& path) {
   return ss.str();
 }
 
+// -v: where the job goes and where its output will be, as the worker will
+// resolve it (for an array, the first task's files).
+std::string describe_job(std::uint64_t id, const pb::JobSpec& spec) {
+  const bool array = !spec.array().empty();
+  std::uint32_t first = 0;
+  if (array) {
+    auto set = ArraySpec::parse(spec.array(), UINT64_MAX);
+    if (set && set->spec.count() > 0) first = static_cast<std::uint32_t>(set->spec.index_at(0));
+  }
+  const TaskFiles files = task_files(spec, {id, first, array, spec.name(), spec.user(), "%N"});
+  std::string s = "baton: job " + std::to_string(id) + (array ? " (tasks " + spec.array() + ")" : "") + ": queue " +
+                  (spec.queue().empty() ? "default" : spec.queue()) + ", in " + files.cwd + "; output " +
+                  files.absolute(files.stdout_path);
+  s += files.stderr_path.empty() ? " (stderr too)" : ", errors " + files.absolute(files.stderr_path);
+  if (array) s += " for task " + std::to_string(first);
+  return s;
+}
+
 int run_submit(Context& ctx) {
   // The words after "submit", as typed.
   std::vector<std::string> words;
@@ -167,6 +187,7 @@ int run_submit(Context& ctx) {
     if (o.parsable) std::cout << id << std::endl;  // scripts ask for it, so even with -q
     else if (ctx.verbosity >= 0) std::cout << "Submitted job " << id << std::endl;
   }
+  if (ctx.verbosity > 0) std::cerr << describe_job(id, *spec) << "\n";
   if (!o.wait && !o.quiet_unless_failed) return kOk;
   WaitOptions wo;
   wo.verbose = ctx.verbosity > 0;

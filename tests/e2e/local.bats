@@ -98,6 +98,15 @@ our_brokers() {
   grep -q "kept.*PENDING" <<<"$output"
 }
 
+@test "-v says where a job's output will be" {
+  timeout 30 "$BATON" up >/dev/null
+  run timeout 30 "$BATON" -v submit -D "$TEST_DIR" -e 'err-%j.txt' -- true
+  [ "$status" -eq 0 ]
+  grep -q "job 1: queue default, in $TEST_DIR; output $TEST_DIR/baton-1.out, errors $TEST_DIR/err-1.txt" <<<"$output"
+  run timeout 30 "$BATON" submit -- true
+  ! grep -q "queue default" <<<"$output"
+}
+
 @test "-q silences the start message and the job id; --parsable still prints it" {
   run timeout 30 "$BATON" -q submit -- true
   [ "$status" -eq 0 ]
