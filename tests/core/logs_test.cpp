@@ -42,6 +42,17 @@ std::vector<pb::ReadLog> reads_to(BrokerHarness& h, const std::string& name) {
   return out;
 }
 
+// Job 1 (one task, "train") running on w1, and a client's read of its
+// output sent on to w1: the one ReadLog w1 got.
+pb::ReadLog read_in_flight(BrokerHarness& h, JobId& id) {
+  id = h.submit(job_in_proj("train"));
+  run(h, id);
+  h.client(logs("1"));
+  auto reads = reads_to(h, "w1");
+  REQUIRE(reads.size() == 1);
+  return reads[0];
+}
+
 void chunk(BrokerHarness& h, const std::string& name, std::uint64_t read_id, const std::string& data,
            std::uint64_t offset, std::uint64_t size) {
   pb::Envelope env;
@@ -112,11 +123,8 @@ TEST_CASE("a read goes to the worker that ran the task, and its chunk back to th
 TEST_CASE("the state sent with a chunk is the task's when the chunk arrives: final means all output was seen") {
   BrokerHarness h;
   h.register_worker("w1", 4);
-  const JobId id = h.submit(job_in_proj("train"));
-  run(h, id);
-  h.client(logs("1"));
-  auto reads = reads_to(h, "w1");
-  REQUIRE(reads.size() == 1);
+  JobId id = 0;
+  const std::vector<pb::ReadLog> reads{read_in_flight(h, id)};
   h.complete(id);  // FINISHED came before the chunk on the worker's connection
   chunk(h, "w1", reads[0].read_id(), "all\n", 0, 4);
   auto replies = to_client(h);
@@ -128,11 +136,8 @@ TEST_CASE("a late or foreign chunk is ignored") {
   BrokerHarness h;
   h.register_worker("w1", 4);
   h.register_worker("w2", 4);
-  const JobId id = h.submit(job_in_proj("train"));
-  run(h, id);
-  h.client(logs("1"));
-  auto reads = reads_to(h, "w1");
-  REQUIRE(reads.size() == 1);
+  JobId id = 0;
+  const std::vector<pb::ReadLog> reads{read_in_flight(h, id)};
   chunk(h, "w2", reads[0].read_id(), "not mine", 0, 8);
   chunk(h, "w1", 999, "unknown read", 0, 12);
   CHECK(to_client(h).empty());
@@ -157,10 +162,8 @@ TEST_CASE("a finished task's worker that is gone is named, with where the output
 TEST_CASE("a read in flight when its worker is lost is answered with the worker-gone error") {
   BrokerHarness h;
   h.register_worker("w1", 4);
-  const JobId id = h.submit(job_in_proj("train"));
-  run(h, id);
-  h.client(logs("1"));
-  REQUIRE(reads_to(h, "w1").size() == 1);
+  JobId id = 0;
+  read_in_flight(h, id);
   h.pass_time(10 * h.engine.config().heartbeat_ms);  // silent: lost
   const std::string e = error_of(to_client(h));
   CHECK(contains(e, "worker w1, which is no longer connected"));
@@ -173,10 +176,8 @@ TEST_CASE("a read the worker does not answer in time is answered with an error")
   cfg.heartbeat_ms = kMinute;  // the worker stays alive through the wait
   BrokerHarness h(cfg);
   h.register_worker("w1", 4);
-  const JobId id = h.submit(job_in_proj("train"));
-  run(h, id);
-  h.client(logs("1"));
-  REQUIRE(reads_to(h, "w1").size() == 1);
+  JobId id = 0;
+  read_in_flight(h, id);
   CHECK(h.engine.next_deadline() <= h.now() + cfg.log_read_timeout_ms);
   h.advance(cfg.log_read_timeout_ms - 1);
   h.tick();
@@ -190,11 +191,8 @@ TEST_CASE("a read the worker does not answer in time is answered with an error")
 TEST_CASE("the worker's read error comes back naming the worker and the task") {
   BrokerHarness h;
   h.register_worker("w1", 4);
-  const JobId id = h.submit(job_in_proj("train"));
-  run(h, id);
-  h.client(logs("1"));
-  auto reads = reads_to(h, "w1");
-  REQUIRE(reads.size() == 1);
+  JobId id = 0;
+  const std::vector<pb::ReadLog> reads{read_in_flight(h, id)};
   pb::Envelope env;
   env.mutable_log_chunk()->set_read_id(reads[0].read_id());
   env.mutable_log_chunk()->set_error("cannot read /home/alice/proj/baton-1.out: Permission denied");
@@ -293,11 +291,8 @@ TEST_CASE("one read per client connection is in flight at a time") {
 TEST_CASE("a worker that reconnects is asked again for the reads its old connection lost") {
   BrokerHarness h;
   h.register_worker("w1", 4);
-  const JobId id = h.submit(job_in_proj("train"));
-  run(h, id);
-  h.client(logs("1"));
-  auto first = reads_to(h, "w1");
-  REQUIRE(first.size() == 1);
+  JobId id = 0;
+  const std::vector<pb::ReadLog> first{read_in_flight(h, id)};
   pb::Register again = BrokerHarness::registration("w1", 4);
   pb::RunningTask* rt = again.add_running();
   *rt->mutable_task() = h.ref(id);

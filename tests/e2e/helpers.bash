@@ -123,3 +123,22 @@ forget_pid() {
   for p in "${STARTED_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
   STARTED_PIDS=("${keep[@]}")
 }
+
+# --- the personal broker (baton up, autostart): local.bats, readme.bats ---
+
+# setup_personal: no configuration at all (not even /etc/baton/baton.toml),
+# the journal in the test dir; client commands may start a personal broker.
+setup_personal() {
+  export BATON_CONFIG=/dev/null XDG_STATE_HOME="$TEST_DIR/state"
+  unset BATON_AUTOSTART
+}
+
+# stop_personal: `baton down`, then SIGKILL whatever its pid files still name.
+stop_personal() {
+  "$BATON" down >/dev/null 2>&1
+  local f
+  for f in "$XDG_RUNTIME_DIR/baton/broker.pid" "$XDG_RUNTIME_DIR/baton/worker.pid"; do
+    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+  done
+  return 0
+}

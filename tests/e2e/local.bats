@@ -6,18 +6,12 @@ load helpers
 
 setup() {
   setup_common
-  # No configuration at all: not even a system-wide /etc/baton/baton.toml.
-  export BATON_CONFIG=/dev/null XDG_STATE_HOME="$TEST_DIR/state"
-  unset BATON_AUTOSTART
+  setup_personal
   RUN="$XDG_RUNTIME_DIR/baton"
 }
 
 teardown() {
-  "$BATON" down >/dev/null 2>&1
-  local f
-  for f in "$RUN/broker.pid" "$RUN/worker.pid"; do
-    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-  done
+  stop_personal
   teardown_common
 }
 

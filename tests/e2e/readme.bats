@@ -11,18 +11,14 @@ README="$BATS_TEST_DIRNAME/../../README.md"
 
 setup() {
   setup_common
-  export BATON_CONFIG=/dev/null XDG_STATE_HOME="$TEST_DIR/state"
+  setup_personal
   BIN_DIR=$(cd "$(dirname "$(command -v "$BATON")")" && pwd)
   TOUR_PGID=""
 }
 
 teardown() {
   [ -n "$TOUR_PGID" ] && kill -KILL -- "-$TOUR_PGID" 2>/dev/null
-  "$BATON" down >/dev/null 2>&1
-  local f
-  for f in "$XDG_RUNTIME_DIR/baton/broker.pid" "$XDG_RUNTIME_DIR/baton/worker.pid"; do
-    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-  done
+  stop_personal
   teardown_common
 }
 
