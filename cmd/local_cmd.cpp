@@ -84,24 +84,26 @@ bool ipc_listening(const std::string& endpoint) {
   return ok;
 }
 
-bool broker_answers(const Context& ctx, TimeMs timeout) {
+// One request to the broker on a fresh connection (not ctx.client(), which
+// would start the daemons itself); false when it gets no reply in time.
+bool ask(const Context& ctx, pb::Envelope req, pb::Envelope& reply, TimeMs timeout) {
   auto curve = client_curve(ctx.settings);
   if (!curve) return false;
-  auto c = std::make_unique<wire::Client>(ctx.settings.str("client.broker"), timeout, *curve);
+  wire::Client c(ctx.settings.str("client.broker"), timeout, *curve);
+  wire::ClientError err;
+  return c.call(std::move(req), reply, err);
+}
+
+bool broker_answers(const Context& ctx, TimeMs timeout) {
   pb::Envelope req, reply;
   req.mutable_ping();
-  wire::ClientError err;
-  return c->call(req, reply, err);
+  return ask(ctx, std::move(req), reply, timeout);
 }
 
 bool worker_registered(const Context& ctx) {
-  auto curve = client_curve(ctx.settings);
-  if (!curve) return false;
-  wire::Client c(ctx.settings.str("client.broker"), 1000, *curve);
   pb::Envelope req, reply;
   req.mutable_workers();
-  wire::ClientError err;
-  return c.call(req, reply, err) && reply.workers_reply().workers_size() > 0;
+  return ask(ctx, std::move(req), reply, 1000) && reply.workers_reply().workers_size() > 0;
 }
 
 // An exclusive flock on the runtime directory's start lock, held while one

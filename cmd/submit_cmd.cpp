@@ -71,19 +71,6 @@ Status parse_words(CLI::App& app, std::vector<std::string> words) {
   return Status::ok();
 }
 
-std::unique_ptr<CLI::App> submit_app(SubmitOptions& o) {
-  auto app = std::make_unique<CLI::App>("submit", "submit");
-  define_submit_options(*app, o);
-  // Global options typed after "submit" were applied by the main parser.
-  static std::string ignored;
-  static std::vector<std::string> ignored_list;
-  app->add_option("--broker,--config", ignored);
-  app->add_option("--set", ignored_list);
-  app->add_flag("-v,--verbose,--quiet");
-  app->prefix_command();
-  return app;
-}
-
 Result<std::string> read_script(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

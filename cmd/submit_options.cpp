@@ -56,6 +56,19 @@ void define_submit_options(CLI::App& app, SubmitOptions& o) {
   app.add_flag("--quiet-unless-failed", o.quiet_unless_failed, "With --wait semantics: print nothing on success, the job's output if it failed (like chronic)");
 }
 
+std::unique_ptr<CLI::App> submit_app(SubmitOptions& o) {
+  auto app = std::make_unique<CLI::App>("submit", "submit");
+  define_submit_options(*app, o);
+  // Global options typed after "submit" were applied by the main parser.
+  static std::string ignored;
+  static std::vector<std::string> ignored_list;
+  app->add_option("--broker,--config", ignored);
+  app->add_option("--set", ignored_list);
+  app->add_flag("-v,--verbose,--quiet");
+  app->prefix_command();
+  return app;
+}
+
 std::vector<std::string> env_option_words(CLI::App& app) {
   std::vector<std::string> words;
   for (const CLI::Option* opt : app.get_options()) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct SubmitOptions {
 // Adds every submit option to `app`, bound to `o`. Single-valued options take
 // the last value given, which is how later sources override earlier ones.
 void define_submit_options(CLI::App& app, SubmitOptions& o);
+
+// A parser of exactly the submit options (for directive lines, the
+// environment and the command line after `submit`); global options typed
+// after "submit" are accepted and ignored, the main parser applied them.
+std::unique_ptr<CLI::App> submit_app(SubmitOptions& o);
 
 // Option words from BATON_SUBMIT_<LONG_NAME> variables, e.g.
 // BATON_SUBMIT_TIME=30 -> "--time=30", BATON_SUBMIT_HOLD=1 -> "--hold".

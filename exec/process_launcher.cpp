@@ -239,14 +239,7 @@ Result<int> ProcessLauncher::launch(const LaunchSpec& spec) {
   plan.stdin_fd = dev_null_.get();
   plan.stdout_fd = out_fd;
   plan.stderr_fd = err_fd;
-  SpawnOutcome outcome = spawn_child(plan);
-  if (outcome.failed == ChildStep::none) {
-    if (!script_path.empty()) scripts_[outcome.pid] = std::move(script_path);
-    return static_cast<int>(outcome.pid);
-  }
-
-  if (!script_path.empty()) unlink(script_path.c_str());
-  return launch_error(spec, outcome);
+  return spawn(plan, spec, std::move(script_path));
 }
 
 Result<int> ProcessLauncher::launch_as_user(const LaunchSpec& spec) {
@@ -320,6 +313,10 @@ Result<int> ProcessLauncher::launch_as_user(const LaunchSpec& spec) {
   plan.stdout_fd = dev_null_.get();
   plan.stderr_fd = dev_null_.get();
   plan.as_user = &as;
+  return spawn(plan, spec, std::move(script_path));
+}
+
+Result<int> ProcessLauncher::spawn(const ChildPlan& plan, const LaunchSpec& spec, std::string script_path) {
   SpawnOutcome outcome = spawn_child(plan);
   if (outcome.failed == ChildStep::none) {
     if (!script_path.empty()) scripts_[outcome.pid] = std::move(script_path);

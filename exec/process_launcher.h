@@ -15,6 +15,8 @@
 
 namespace baton {
 
+struct ChildPlan;  // exec/spawn.h
+
 class ProcessLauncher : public Launcher {
  public:
   // Creates `spool_dir` (mode 0700, parents too) if missing, for script
@@ -57,6 +59,9 @@ class ProcessLauncher : public Launcher {
   // launch() for spec.run_as: the user is looked up here; the directory, the
   // PATH search and the output files are left to the child, as that user.
   Result<int> launch_as_user(const LaunchSpec& spec);
+  // Both launch paths end here: starts the child; on success its script
+  // snapshot (if any) is kept until it is reaped, on failure removed.
+  Result<int> spawn(const ChildPlan& plan, const LaunchSpec& spec, std::string script_path);
 
   const std::string spool_dir_;
   const UniqueFd dev_null_;                          // O_RDWR, >= 3, CLOEXEC

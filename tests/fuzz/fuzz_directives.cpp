@@ -21,22 +21,9 @@ namespace {
 
 using namespace baton;
 
-// As submit_app() in cmd/submit_cmd.cpp.
-std::unique_ptr<CLI::App> submit_app(cli::SubmitOptions& o) {
-  auto app = std::make_unique<CLI::App>("submit", "submit");
-  cli::define_submit_options(*app, o);
-  static std::string ignored;
-  static std::vector<std::string> ignored_list;
-  app->add_option("--broker,--config", ignored);
-  app->add_option("--set", ignored_list);
-  app->add_flag("-v,--verbose,--quiet");
-  app->prefix_command();
-  return app;
-}
-
 void check_directive(const Directive& d) {
   cli::SubmitOptions probe;
-  auto app = submit_app(probe);
+  auto app = cli::submit_app(probe);
   std::vector<std::string> words = d.words;
   std::reverse(words.begin(), words.end());  // CLI11 takes them reversed
   try {
