@@ -202,11 +202,14 @@ sec_throughput() {
     # spawn loop
     res=$("$BT" spawn-loop "$TP_N" 2 /bin/true) || fail "spawn loop"
     W[spawn]+=" $(field wall_s <<<"$res")"; R[spawn,$r]=$(field wall_s <<<"$res")
-    # baton: local broker + worker, one array; the default journal.sync=full, then normal
-    local sync key
-    for sync in full normal; do
-      key=baton; [[ $sync == normal ]] && key=baton_normal
-      if broker_start "journal.sync=$sync" && worker_start; then
+    # baton: local broker + worker, one array; the defaults (journal.sync=full,
+    # prefetch on), then journal.sync=normal, then prefetch off
+    local sync key pf
+    for key in baton baton_normal baton_noprefetch; do
+      sync=full pf=1
+      [[ $key == baton_normal ]] && sync=normal
+      [[ $key == baton_noprefetch ]] && pf=0
+      if broker_start "journal.sync=$sync" "scheduler.prefetch=$pf" && worker_start; then
         local cb0 cw0
         cb0=$(cpu_ns "$BP"); cw0=$(cpu_ns "$WP")
         t0=$(now_ns)
@@ -214,11 +217,11 @@ sec_throughput() {
         rc=$?; t1=$(now_ns)
         if ((rc == 0)); then
           W[$key]+=" $(calc %.4f "($t1 - $t0) / 1e9")"; R[$key,$r]=$(calc %.4f "($t1 - $t0) / 1e9")
-          if [[ $sync == full ]]; then
+          if [[ $key == baton ]]; then
             CPU_B+=" $(calc %.4f "1000 * ($(cpu_ns "$BP") - $cb0) / 1e9 / $TP_N")"
             CPU_W+=" $(calc %.4f "1000 * ($(cpu_ns "$WP") - $cw0) / 1e9 / $TP_N")"
           fi
-        else fail "baton array of $TP_N, journal.sync=$sync (exit $rc)"; fi
+        else fail "baton array of $TP_N, journal.sync=$sync, prefetch=$pf (exit $rc)"; fi
       fi
       all_stop
     done
@@ -245,7 +248,7 @@ sec_throughput() {
       rc=$?; t1=$(now_ns)
       if ((rc == 0)); then W[parallel]+=" $(calc %.4f "($t1 - $t0) / 1e9")"; R[parallel,$r]=$(calc %.4f "($t1 - $t0) / 1e9"); else fail "GNU parallel (exit $rc)"; fi
     fi
-    log "  round $r walls (s): spawn${W[spawn]:-} | baton${W[baton]:-} | normal${W[baton_normal]:-} | tsp${W[tsp]:-} | parallel${W[parallel]:-}"
+    log "  round $r walls (s): spawn${W[spawn]:-} | baton${W[baton]:-} | normal${W[baton_normal]:-} | no prefetch${W[baton_noprefetch]:-} | tsp${W[tsp]:-} | parallel${W[parallel]:-}"
   done
   # ratio(A, B): median over rounds of (A's time / B's time) in the same round = B's rate over A's
   ratio() {
@@ -270,10 +273,11 @@ sec_throughput() {
   out "| system | wall s, median (min–max) | tasks/s (median) | rate / spawn loop's, same round (median) |"
   out "|---|---:|---:|---:|"
   local k label med rate
-  for k in spawn baton baton_normal tsp parallel; do
+  for k in spawn baton baton_normal baton_noprefetch tsp parallel; do
     [[ -n ${W[$k]:-} ]] || continue
-    case $k in spawn) label="posix_spawn loop" ;; baton) label="baton (array, \`journal.sync=full\`, the default)" ;;
+    case $k in spawn) label="posix_spawn loop" ;; baton) label="baton (array; the defaults: \`journal.sync=full\`, \`scheduler.prefetch=1\`)" ;;
       baton_normal) label="baton (array, \`journal.sync=normal\`: no fsync per commit)" ;;
+      baton_noprefetch) label="baton (array, \`scheduler.prefetch=0\`: each next task waits for the broker)" ;;
       tsp) label="task-spooler $(dpkg-query -W -f='${Version}' task-spooler 2>/dev/null)" ;; parallel) label="GNU parallel $(dpkg-query -W -f='${Version}' parallel 2>/dev/null)" ;; esac
     med=$(median <<<"${W[$k]}"); rate=$(calc %.0f "$TP_N / $med")
     out "| $label | $(calc %.3f "$med") ($(minmax <<<"${W[$k]}")) | $rate | $(ratio spawn "$k") |"
@@ -285,11 +289,13 @@ no scheduler that starts these processes can beat the spawn loop here, so \"seve
   if [[ -n ${W[baton]:-} ]]; then
     out "Where baton's time goes: per task, the broker used $(calc %.3f "$(median <<<"$CPU_B")") ms and the worker $(calc %.3f "$(median <<<"$CPU_W")") ms of CPU"
     out "(medians over rounds, \`journal.sync=full\`, including the worker's fork/exec of the task); one slot's cycle is $(calc %.3f "1000 * $(median <<<"${W[baton]}") * 2 / $TP_N") ms"
-    out "of wall time against $SPAWN_MS ms for the spawn loop, so most of the difference is waiting (the round trip and the journal's fsync), not CPU."
+    out "of wall time against $SPAWN_MS ms for the spawn loop. The rows with prefetch off and with \`journal.sync=normal\` show what the"
+    out "round trip to the broker and the journal's fsync cost when the next task has to wait for them."
     out ""
     local x
     x=$(ratio spawn baton); goal "1. baton throughput / spawn loop" "$x" "≥ 0.90" "$(verdict_ge "$x" 0.90)"
     [[ -n ${W[baton_normal]:-} ]] && { x=$(ratio spawn baton_normal); goal "1. the same with \`journal.sync=normal\`" "$x" "≥ 0.90" "$(verdict_ge "$x" 0.90)"; }
+    [[ -n ${W[baton_noprefetch]:-} ]] && { x=$(ratio spawn baton_noprefetch); goal "1. the same with \`scheduler.prefetch=0\`" "$x" "≥ 0.90" "$(verdict_ge "$x" 0.90)"; }
     [[ -n ${W[tsp]:-} ]] && { x=$(ratio tsp baton); goal "1. baton throughput / task-spooler" "${x}×" "several × (≥ 3×)" "$(verdict_ge "$x" 3)"; }
     [[ -n ${W[parallel]:-} ]] && { x=$(ratio parallel baton); goal "1. baton throughput / GNU parallel" "${x}×" "several × (≥ 3×)" "$(verdict_ge "$x" 3)"; }
   fi

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <CLI/CLI.hpp>
 
@@ -49,6 +50,8 @@ BrokerConfig broker_config(const Settings& s) {
   sc.age_weight = s.integer("scheduler.age_weight");
   sc.fairshare_half_life = std::max<TimeMs>(1000, s.duration("scheduler.fairshare_half_life"));
   sc.user_limit = static_cast<std::uint32_t>(s.integer("scheduler.user_limit"));
+  sc.prefetch = static_cast<std::uint32_t>(std::clamp<std::int64_t>(s.integer("scheduler.prefetch"), 0, 64));
+  sc.prefetch_below_ms = s.duration("scheduler.prefetch_below");
   for (const std::string& item : s.list("scheduler.queue_limits")) {
     auto eq = item.find('=');
     if (eq == std::string::npos) continue;

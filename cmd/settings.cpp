@@ -138,6 +138,10 @@ Settings Settings::defaults() {
   s.add("scheduler.fairshare_half_life", Kind::Duration, "7d", "", "usage half-life for fairshare");
   s.add("scheduler.user_limit", Kind::Int, "0", "", "running tasks per user, 0 = no cap");
   s.add("scheduler.queue_limits", Kind::List, "", "", "running tasks per queue, QUEUE=N");
+  s.add("scheduler.prefetch", Kind::Int, "1", "",
+        "queued tasks a full worker may hold per cpu, started there without a round trip; 0 = off");
+  s.add("scheduler.prefetch_below", Kind::Duration, "1s", "",
+        "prefetch only for jobs whose tasks have run shorter than this on average");
   // [security]
   s.add("security.key", Kind::String, "", "BATON_KEY",
         "this process's secret CURVE key file (from baton keygen); on a broker it turns on encryption and authentication");

@@ -83,6 +83,7 @@ void BrokerEngine::dispatch(const Dispatch& d, TimeMs now) {
   if (w.specs.insert(job.id).second) *a->mutable_spec() = job.spec;
   else a->set_spec_cached(true);
   for (auto g : d.gpus) a->add_gpus(g);
+  if (d.queued) a->set_queued(true);
   a->set_is_array(job.is_array);
   a->set_array_count(static_cast<std::uint32_t>(job.array.count()));
   a->set_array_min(job.array.min());
@@ -122,6 +123,10 @@ void BrokerEngine::finish_task(Job& job, std::uint64_t ordinal, const pb::TaskRe
   rec.max_rss_kb = r.max_rss_kb();
   rec.cpu_ms = r.cpu_ms();
   rec.outcome = r.outcome();
+  if (r.outcome() == pb::EXITED && rec.start_ms && rec.end_ms >= rec.start_ms) {
+    ++job.ran_tasks;
+    job.ran_ms += rec.end_ms - rec.start_ms;
+  }
   release_worker(job, ordinal, rec, now);
 
   if (r.outcome() == pb::NEED_SPEC && rec.worker < pool_.size()) pool_.at(rec.worker).specs.erase(job.id);
@@ -447,6 +452,7 @@ void BrokerEngine::on_tick(TimeMs now) {
   if (dirty_) {
     dirty_ = false;
     for (const Dispatch& d : sched_.pass(now)) dispatch(d, now);
+    for (const Dispatch& d : sched_.prefetch(now)) dispatch(d, now);
     settle_dependencies(now);
   }
   flush_assignments();

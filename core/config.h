@@ -28,6 +28,13 @@ struct SchedulerConfig {
   std::int64_t fairshare_default_charge_s = 300;  // provisional charge for a task without -t
   std::uint32_t user_limit = 0;            // running tasks per user, 0: none
   std::map<std::string, std::uint32_t> queue_limits;  // running tasks per queue
+  // Prefetch: a full worker may be handed up to `prefetch` queued tasks per
+  // cpu (counted in cpus), which it starts itself the moment a running task
+  // ends, without a round trip to the broker. Only for jobs whose tasks so far
+  // ran shorter than `prefetch_below_ms` on average and that need no GPUs or
+  // named resources. 0 turns it off.
+  std::uint32_t prefetch = 1;
+  TimeMs prefetch_below_ms = 1000;
 };
 
 struct BrokerConfig {

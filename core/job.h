@@ -104,6 +104,8 @@ struct Job {
   std::uint32_t completed = 0, failed = 0, timed_out = 0, cancelled = 0;  // ended task records
   int worst_code = 0;
   bool ever_started = false;
+  std::uint32_t ran_tasks = 0;    // tasks that ran to an exit, and their total run time:
+  TimeMs ran_ms = 0;              // how long this job's tasks take (for prefetch)
 
   DepState dep_state = DepState::Satisfied;
   Gate gate = Gate::None;
@@ -125,6 +127,10 @@ struct Job {
   // environment and the script, often kilobytes), keeping what views show.
   // The journal keeps the full spec.
   void shed_run_state();
+  // Its tasks that ran so far took less than `below` on average.
+  bool short_tasks(TimeMs below) const {
+    return ran_tasks > 0 && ran_ms < below * static_cast<TimeMs>(ran_tasks);
+  }
   TaskIndex index_of(std::uint64_t ordinal) const { return array.index_at(ordinal); }
   std::string task_name(std::uint64_t ordinal) const { return format_task(id, index_of(ordinal), is_array); }
 };

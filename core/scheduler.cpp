@@ -276,4 +276,66 @@ std::vector<Dispatch> Scheduler::pass(TimeMs now) {
   return out;
 }
 
+// Prefetch. A worker that is full gets tasks it will start itself when a
+// running one ends: the next task is already there, so a slot does not wait a
+// round trip to the broker and a journal commit. The broker counts them in the
+// worker's `used` from the start (so `used` may pass `capacity` by up to
+// prefetch x cpus), which keeps the main pass from placing anything else in the
+// slots they will take. Only tasks that need nothing but cpus and memory are
+// prefetched (GPU ids and named resources are handed out at dispatch), and
+// only for jobs whose tasks have been short: for long ones a queued task could
+// wait behind a busy worker while another worker frees up.
+std::vector<Dispatch> Scheduler::prefetch(TimeMs now) {
+  std::vector<Dispatch> out;
+  if (cfg_.prefetch == 0 || ready_.size() == 0) return out;
+  auto limit = [&](const Worker& w) { return std::uint64_t(w.capacity.cpus) * (1 + cfg_.prefetch); };
+  std::vector<WorkerSlot> room;  // workers with queue room left
+  pool_.for_each([&](const Worker& w) {
+    if (w.accepts_work() && w.used.cpus < limit(w)) room.push_back(w.slot);
+  });
+  std::uint32_t misses = 0;
+  ReadyQueue::Walk walk(ready_);
+  while (!walk.done() && !room.empty()) {
+    Job& job = jobs_.at(walk.current());
+    const bool candidate = !job.pending.empty() && job.need.gpus == 0 && job.need.named.empty() &&
+                           job.short_tasks(cfg_.prefetch_below_ms) && !limits_.blocked(job);
+    WorkerSlot best = kNoWorker;
+    std::uint64_t best_load = 0;
+    for (std::size_t i = 0; candidate && i < room.size(); ++i) {
+      const Worker& w = pool_.at(room[i]);
+      if (!pool_.eligible(w, job) || !allowed(w, job, now) || w.used.cpus + job.need.cpus > limit(w)) continue;
+      // Least queued relative to its size: cpus in use per cpu it has.
+      const std::uint64_t load = std::uint64_t(w.used.cpus) * 1024 / w.capacity.cpus;
+      if (best == kNoWorker || load < best_load) best = w.slot, best_load = load;
+    }
+    if (best == kNoWorker) {
+      walk.skip();
+      if (++misses >= cfg_.backfill_depth) break;
+      continue;
+    }
+    Worker& w = pool_.at(best);
+    Dispatch d;
+    d.task = TaskKey{job.id, *job.pending.pop_first()};
+    d.worker = best;
+    d.queued = true;
+    pool_.allocate(w, d.task, job.need);
+    limits_.started(job);
+    if (cfg_.order == OrderPolicy::Fairshare) {
+      const std::int64_t secs = job.spec.time_limit_s() > 0 ? job.spec.time_limit_s() : cfg_.fairshare_default_charge_s;
+      d.charged = double(job.need.cpus) * double(secs);
+      ready_.charge(job.spec.user(), d.charged, now);
+    }
+    out.push_back(std::move(d));
+    if (w.used.cpus >= limit(w)) std::erase(room, best);
+    if (job.pending.empty()) {
+      walk.remove();
+      job.gate = Gate::None;
+      job.reason = Reason::None;
+    } else {
+      walk.recharged();
+    }
+  }
+  return out;
+}
+
 }  // namespace baton

@@ -36,6 +36,7 @@ struct Dispatch {
   WorkerSlot worker = kNoWorker;
   std::vector<std::uint32_t> gpus;
   double charged = 0;  // fair-share cpu-seconds charged provisionally
+  bool queued = false; // prefetched: waits on the (full) worker until it fits
 };
 
 struct Reservation {
@@ -71,6 +72,10 @@ class Scheduler {
   void workers_changed(TimeMs now);
 
   std::vector<Dispatch> pass(TimeMs now);
+  // After a pass: hands tasks of short-task jobs to full workers ahead of
+  // time, up to cfg.prefetch queued cpus per worker cpu, in queue order, never
+  // to a worker held for a reservation. See SchedulerConfig::prefetch.
+  std::vector<Dispatch> prefetch(TimeMs now);
 
   // Limits changed for this key (update throttle=...).
   void limits_changed(const std::string& key, TimeMs now);

@@ -17,7 +17,10 @@ void WorkerEngine::send(pb::Envelope msg) { out_.send(Channel::Worker, {}, std::
 
 void WorkerEngine::on_connected(TimeMs now) {
   registered_ = false;
-  jobs_.clear();  // the broker sends specs again to a new registration
+  // The broker sends specs again to a new registration; queued tasks keep theirs.
+  std::erase_if(jobs_, [&](const auto& kv) {
+    return std::none_of(queue_.begin(), queue_.end(), [&](const pb::Assignment& a) { return a.task().job() == kv.first; });
+  });
   last_heard_ = now;
   pb::Envelope env;
   pb::Register* r = env.mutable_register_();
@@ -33,6 +36,7 @@ void WorkerEngine::on_connected(TimeMs now) {
     *rt->mutable_task() = t.ref;
     rt->set_start_ms(t.start_ms);
   }
+  for (const auto& a : queue_) *r->add_running()->mutable_task() = a.task();  // not started: no start time
   for (const auto& res : unacked_) *r->add_unacked() = res;
   r->set_draining(draining_);
   r->set_version(BATON_VERSION_STRING);
@@ -66,6 +70,19 @@ void WorkerEngine::on_message(const pb::Envelope& msg, TimeMs now) {
       break;
     case pb::Envelope::kKill: {
       const pb::Kill& k = msg.kill();
+      auto q = std::find_if(queue_.begin(), queue_.end(), [&](const pb::Assignment& a) {
+        return a.task().job() == k.task().job() && a.task().index() == k.task().index() &&
+               a.task().attempt() == k.task().attempt();
+      });
+      if (q != queue_.end()) {
+        // Not started: nothing to signal; a cancel ends it here and now.
+        if (k.terminate()) {
+          const pb::Assignment a = std::move(*q);
+          queue_.erase(q);
+          unqueue(a, pb::KILLED_CANCEL, "cancelled before it started", now);
+        }
+        break;
+      }
       auto it = tasks_.find({k.task().job(), k.task().index()});
       if (it == tasks_.end() || it->second.ref.attempt() != k.task().attempt()) break;
       if (k.terminate()) {
@@ -110,7 +127,9 @@ const WorkerEngine::CachedJob& WorkerEngine::remember(std::uint64_t job, const p
     // Forget jobs with nothing running here; the broker re-sends on NEED_SPEC.
     for (auto it = jobs_.begin(); it != jobs_.end() && jobs_.size() >= kCachedJobs / 2;) {
       const bool running = std::any_of(tasks_.begin(), tasks_.end(),
-                                       [&](const auto& kv) { return kv.first.first == it->first; });
+                                       [&](const auto& kv) { return kv.first.first == it->first; }) ||
+                           std::any_of(queue_.begin(), queue_.end(),
+                                       [&](const pb::Assignment& a) { return a.task().job() == it->first; });
       it = running ? std::next(it) : jobs_.erase(it);
     }
   }
@@ -176,6 +195,12 @@ LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a, const CachedJob& j
 
 void WorkerEngine::start(const pb::Assignment& a, TimeMs now) {
   const Key key{a.task().job(), a.task().index()};
+  for (auto q = queue_.begin(); q != queue_.end(); ++q) {
+    if (q->task().job() != key.first || q->task().index() != key.second) continue;
+    if (q->task().attempt() >= a.task().attempt()) return;  // duplicate delivery
+    queue_.erase(q);  // a newer attempt replaces one that never started
+    break;
+  }
   auto existing = tasks_.find(key);
   if (existing != tasks_.end()) {
     if (existing->second.ref.attempt() >= a.task().attempt()) return;  // duplicate delivery
@@ -202,7 +227,20 @@ void WorkerEngine::start(const pb::Assignment& a, TimeMs now) {
     report(std::move(r));
     return;
   }
-  auto pid = launcher_.launch(launch_spec(a, *job));
+  if (a.queued() && !requested(job->spec).fits_beside(used_, cfg_.capacity)) {
+    queue_.push_back(a);
+    queue_.back().clear_spec();  // jobs_ has it
+    queue_.back().set_spec_cached(true);
+    return;
+  }
+  launch(a, *job, now);
+}
+
+void WorkerEngine::launch(const pb::Assignment& a, const CachedJob& job, TimeMs now) {
+  const Key key{a.task().job(), a.task().index()};
+  pb::TaskResult r;
+  *r.mutable_task() = a.task();
+  auto pid = launcher_.launch(launch_spec(a, job));
   if (!pid) {
     spdlog::warn("task {}: {}", format_task(a.task().job(), a.task().index(), a.is_array()), pid.error());
     r.set_outcome(pb::LAUNCH_FAILED);
@@ -215,13 +253,15 @@ void WorkerEngine::start(const pb::Assignment& a, TimeMs now) {
   }
   Task t;
   t.ref = a.task();
+  t.need = requested(job.spec);
+  used_ += t.need;
   t.pid = *pid;
   t.start_ms = now;
-  const std::int64_t limit = job->spec.time_limit_s();
+  const std::int64_t limit = job.spec.time_limit_s();
   if (limit > 0) t.limit_at = now + limit * kSecond;
-  if (job->spec.warn_signal() > 0) {
-    t.warn_signal = job->spec.warn_signal();
-    t.warn_at = limit > 0 ? t.limit_at - job->spec.warn_before_s() * kSecond : kNever;
+  if (job.spec.warn_signal() > 0) {
+    t.warn_signal = job.spec.warn_signal();
+    t.warn_at = limit > 0 ? t.limit_at - job.spec.warn_before_s() * kSecond : kNever;
   }
   by_pid_[t.pid] = key;
   tasks_[key] = t;
@@ -229,6 +269,44 @@ void WorkerEngine::start(const pb::Assignment& a, TimeMs now) {
   *env.mutable_started()->mutable_task() = a.task();
   env.mutable_started()->set_start_ms(now);
   send(std::move(env));
+}
+
+void WorkerEngine::start_queued(TimeMs now) {
+  if (draining_) return;
+  for (auto q = queue_.begin(); q != queue_.end();) {
+    auto job = jobs_.find(q->task().job());
+    if (job == jobs_.end()) {
+      // Its spec is gone (a cache that should have kept it): ask again.
+      const pb::Assignment a = std::move(*q);
+      q = queue_.erase(q);
+      unqueue(a, pb::NEED_SPEC, "no spec for the job on this worker", now);
+      continue;
+    }
+    if (!requested(job->second.spec).fits_beside(used_, cfg_.capacity)) {
+      ++q;
+      continue;
+    }
+    const pb::Assignment a = std::move(*q);
+    q = queue_.erase(q);
+    launch(a, job->second, now);
+  }
+}
+
+void WorkerEngine::unqueue(const pb::Assignment& a, pb::Outcome outcome, const char* why, TimeMs now) {
+  pb::TaskResult r;
+  *r.mutable_task() = a.task();
+  r.set_outcome(outcome);
+  r.set_error(why);
+  r.set_end_ms(now);
+  report(std::move(r));
+}
+
+void WorkerEngine::hand_back_queue(TimeMs now) {
+  while (!queue_.empty()) {
+    const pb::Assignment a = std::move(queue_.front());
+    queue_.pop_front();
+    unqueue(a, pb::HANDED_BACK, "worker is draining", now);
+  }
 }
 
 void WorkerEngine::answer_read(const pb::ReadLog& m) {
@@ -287,11 +365,16 @@ void WorkerEngine::on_exit(const ProcessExit& e, TimeMs now) {
   r.set_end_ms(now);
   r.set_max_rss_kb(e.max_rss_kb);
   r.set_cpu_ms(e.cpu_ms);
+  used_ -= t.need;
   tasks_.erase(it);
+  // The next task goes first: its slot is free now, and the broker already
+  // counts it there.
+  start_queued(now);
   report(std::move(r));
 }
 
 void WorkerEngine::hand_back_all(TimeMs now) {
+  hand_back_queue(now);
   for (auto& [key, t] : tasks_) {
     // A task already stopping (time limit, cancel) reports how it ended;
     // handing it back would run a timed-out task again.
@@ -324,6 +407,7 @@ void WorkerEngine::on_tick(TimeMs now) {
     // Every process still alive, stopping ones too: the broker requeues a
     // handed-back task when its result comes, not when it vanishes from here.
     for (const auto& [key, t] : tasks_) *hb->add_running() = t.ref;
+    for (const auto& a : queue_) *hb->add_running() = a.task();
     send(std::move(env));
     next_heartbeat_ = now + cfg_.heartbeat_ms;
   }
@@ -355,6 +439,7 @@ void WorkerEngine::drain(TimeMs now) {
   }
   draining_ = true;
   drain_deadline_ = now + cfg_.drain_timeout_ms;
+  hand_back_queue(now);  // tasks that never started go back at once, to run elsewhere
   spdlog::info("draining: no new tasks; {} running task(s) get {} ms to finish", tasks_.size(), cfg_.drain_timeout_ms);
   pb::Envelope env;
   env.mutable_drain()->set_on(true);
@@ -362,7 +447,7 @@ void WorkerEngine::drain(TimeMs now) {
 }
 
 bool WorkerEngine::done(TimeMs now) const {
-  if (!draining_ || !tasks_.empty()) return false;
+  if (!draining_ || !tasks_.empty() || !queue_.empty()) return false;
   if (unacked_.empty()) return true;
   // Results nobody acknowledges: give up after the broker's liveness window.
   return now >= drain_deadline_ + static_cast<TimeMs>(cfg_.liveness) * cfg_.heartbeat_ms;

@@ -6,8 +6,14 @@
 //
 // Results are kept until the broker acks them and are re-sent on
 // re-registration, so a broker restart loses no result.
+//
+// A task the broker prefetched (Assignment.queued) waits here until it fits
+// in what the running tasks leave free, and starts the moment one ends,
+// before that one's result goes out. Queued tasks are reported with the
+// running ones (heartbeats, registration) but have no process.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -66,12 +72,14 @@ class WorkerEngine {
 
   bool registered() const { return registered_; }
   std::size_t running() const { return tasks_.size(); }
+  std::size_t queued() const { return queue_.size(); }
   std::size_t unacked() const { return unacked_.size(); }
   const WorkerConfig& config() const { return cfg_; }
 
  private:
   struct Task {
     pb::TaskRef ref;
+    Resources need;             // what it holds of the worker's capacity
     int pid = 0;
     TimeMs start_ms = 0;
     TimeMs limit_at = kNever;   // time limit
@@ -93,6 +101,12 @@ class WorkerEngine {
   const CachedJob& remember(std::uint64_t job, const pb::JobSpec& spec);
 
   void start(const pb::Assignment& a, TimeMs now);
+  void launch(const pb::Assignment& a, const CachedJob& job, TimeMs now);
+  // Starts the queued tasks that fit now, in the order they came.
+  void start_queued(TimeMs now);
+  // Reports a queued task that never started (cancelled, handed back).
+  void unqueue(const pb::Assignment& a, pb::Outcome outcome, const char* why, TimeMs now);
+  void hand_back_queue(TimeMs now);
   void terminate(Task& t, TimeMs now);
   void report(pb::TaskResult r);
   void send(pb::Envelope msg);
@@ -107,6 +121,8 @@ class WorkerEngine {
   Outbox& out_;
   std::map<Key, Task> tasks_;
   std::map<int, Key> by_pid_;
+  std::deque<pb::Assignment> queue_;  // prefetched, waiting for room (spec not kept: see jobs_)
+  Resources used_;                    // what the running tasks hold
   std::unordered_map<std::uint64_t, CachedJob> jobs_;  // specs the broker sent, by job
   std::vector<pb::TaskResult> unacked_;
   bool registered_ = false;
