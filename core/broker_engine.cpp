@@ -95,6 +95,12 @@ void BrokerEngine::dispatch(const Dispatch& d, TimeMs now) {
 }
 
 void BrokerEngine::flush_assignments() {
+  for (auto& [slot, ack] : acks_) {
+    pb::Envelope env;
+    *env.mutable_finished_ack() = std::move(ack);
+    send_worker(pool_.at(slot), std::move(env));
+  }
+  acks_.clear();
   for (auto& [slot, assign] : assigns_) {
     Worker& w = pool_.at(slot);
     pb::Envelope env;

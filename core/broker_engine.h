@@ -76,6 +76,7 @@ class BrokerEngine {
  private:
   // ---- tasks (broker_engine.cpp)
   void dispatch(const Dispatch& d, TimeMs now);
+  // Sends this turn's acks and Assigns, one message of each per worker.
   void flush_assignments();
   void finish_task(Job& job, std::uint64_t ordinal, const pb::TaskResult& r, TimeMs now);
   void requeue(Job& job, std::uint64_t ordinal, TaskRecord& rec, TimeMs now, bool crash);
@@ -183,6 +184,7 @@ class BrokerEngine {
   JobId next_id_ = 1;
 
   std::map<WorkerSlot, pb::Assign> assigns_;              // this turn's, per worker
+  std::map<WorkerSlot, pb::FinishedAck> acks_;           // this turn's results to ack, per worker
   std::map<std::string, std::set<TaskKey>> orphans_;       // recovered running tasks by worker name
   TimeMs orphan_deadline_ = 0;
   std::map<std::pair<std::string, std::string>, std::set<JobId>> groups_;  // (user, name) -> active jobs

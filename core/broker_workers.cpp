@@ -65,12 +65,10 @@ void BrokerEngine::on_worker_message(const std::string& peer, const pb::Envelope
       rec->second.start_ms = msg.started().start_ms();
       break;
     }
-    case pb::Envelope::kFinished: {
-      pb::Envelope ack;
-      handle_finished(w, msg.finished().result(), now, *ack.mutable_finished_ack());
-      send_worker(*w, std::move(ack));
+    case pb::Envelope::kFinished:
+      // Acked at the end of the turn, all of this worker's results in one message.
+      handle_finished(w, msg.finished().result(), now, acks_[w->slot]);
       break;
-    }
     case pb::Envelope::kLogChunk: handle_log_chunk(*w, msg.log_chunk()); break;
     case pb::Envelope::kDrain:
       w->state = msg.drain().on() ? WorkerState::Draining : WorkerState::Up;

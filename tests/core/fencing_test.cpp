@@ -58,6 +58,7 @@ TEST_CASE("a late attempt-1 result from the lost worker changes nothing; attempt
     h.register_worker("A", 1);
     h.outbox.clear();
     h.finish("A", r.old_attempt, 0);
+    h.tick();
     const auto sent = h.sent_to("A");
     REQUIRE(sent.size() == 1);
     REQUIRE(sent[0].has_finished_ack());
@@ -126,8 +127,10 @@ TEST_CASE("a duplicate result after the task ended is acked and changes nothing"
   h.tick();
   const pb::TaskRef t = h.ref(id);
   h.finish("A", t, 0);
+  h.tick();
   h.outbox.clear();
   h.finish("A", t, 9);
+  h.tick();
   CHECK(h.task(id).state == pb::COMPLETED);
   CHECK(h.job(id).worst_code == 0);
   CHECK(h.job(id).completed == 1);

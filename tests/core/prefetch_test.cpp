@@ -1,5 +1,6 @@
 // The broker's side of prefetch: which tasks it hands to a full worker ahead
-// of time, how many, and that the slot they will take is not given away.
+// of time, how many, and that the slot they will take is not given away; and
+// the other per-task saving, one ack per worker and turn.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -140,6 +141,21 @@ TEST_CASE("a lost worker's queued tasks go back to pending with its running ones
   h.pass_time(10 * kSecond);  // A stays silent
   CHECK(h.job(id).running == 0);
   CHECK(h.job(id).pending.size() == 9);
+}
+
+TEST_CASE("results that arrive in one turn are acked in one message, after the turn's work") {
+  BrokerHarness h;
+  h.register_worker("A", 3);
+  const JobId id = h.submit(array("tiny", "0-2"));
+  h.tick();
+  h.sent_to("A");
+  for (std::uint64_t o = 0; o < 3; ++o) h.finish("A", h.ref(id, o));
+  CHECK(h.sent_to("A").empty());
+  h.tick();
+  const auto sent = h.sent_to("A");
+  REQUIRE(sent.size() == 1);
+  REQUIRE(sent[0].has_finished_ack());
+  CHECK(sent[0].finished_ack().tasks_size() == 3);
 }
 
 }  // TEST_SUITE

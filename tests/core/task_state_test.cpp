@@ -71,6 +71,8 @@ TEST_CASE("a task that exits 0 is COMPLETED, the result is acked and the worker'
   CHECK(h.journal.jobs.at(id).end_ms == h.now());
   CHECK(h.worker("A")->used.cpus == 0);
 
+  CHECK(h.sent_to("A").empty());  // acks leave at the end of the turn, after the commit
+  h.tick();
   const auto acks = h.sent_to("A");
   REQUIRE(acks.size() == 1);
   REQUIRE(acks[0].has_finished_ack());
