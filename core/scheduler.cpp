@@ -173,6 +173,15 @@ std::optional<Reservation> Scheduler::estimate(const Job& job, TimeMs now) const
   return best;
 }
 
+void Scheduler::started(Job& job, Dispatch& d, TimeMs now) {
+  limits_.started(job);
+  if (cfg_.order == OrderPolicy::Fairshare) {
+    const std::int64_t secs = job.spec.time_limit_s() > 0 ? job.spec.time_limit_s() : cfg_.fairshare_default_charge_s;
+    d.charged = double(job.need.cpus) * double(secs);
+    ready_.charge(job.spec.user(), d.charged, now);
+  }
+}
+
 bool Scheduler::allowed(const Worker& w, const Job& job, TimeMs now) const {
   if (closed_.count(w.slot)) return false;
   if (!reservation_ || reservation_->worker != w.slot) return true;
@@ -225,12 +234,7 @@ std::vector<Dispatch> Scheduler::pass(TimeMs now) {
       d.worker = slot;
       d.gpus = pool_.allocate(w, d.task, job.need);
       placement_.chosen(slot);
-      limits_.started(job);
-      if (cfg_.order == OrderPolicy::Fairshare) {
-        const std::int64_t secs = job.spec.time_limit_s() > 0 ? job.spec.time_limit_s() : cfg_.fairshare_default_charge_s;
-        d.charged = double(job.need.cpus) * double(secs);
-        ready_.charge(job.spec.user(), d.charged, now);
-      }
+      started(job, d, now);
       job.reason = Reason::None;
       out.push_back(std::move(d));
       if (job.pending.empty()) {
@@ -319,12 +323,7 @@ std::vector<Dispatch> Scheduler::prefetch(TimeMs now) {
     d.worker = best;
     d.queued = true;
     pool_.allocate(w, d.task, job.need);
-    limits_.started(job);
-    if (cfg_.order == OrderPolicy::Fairshare) {
-      const std::int64_t secs = job.spec.time_limit_s() > 0 ? job.spec.time_limit_s() : cfg_.fairshare_default_charge_s;
-      d.charged = double(job.need.cpus) * double(secs);
-      ready_.charge(job.spec.user(), d.charged, now);
-    }
+    started(job, d, now);
     out.push_back(std::move(d));
     if (w.used.cpus >= limit(w)) std::erase(room, best);
     if (job.pending.empty()) {

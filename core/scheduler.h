@@ -90,6 +90,9 @@ class Scheduler {
 
  private:
   bool allowed(const Worker& w, const Job& job, TimeMs now) const;
+  // A task of `job` was placed by `d`: count it against the caps, and charge
+  // fair-share usage provisionally.
+  void started(Job& job, Dispatch& d, TimeMs now);
   TimeMs expected_end(const TaskKey& t, TimeMs now) const;
   void park(Job& job);
 
