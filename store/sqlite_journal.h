@@ -76,8 +76,8 @@ class SqliteJournal final : public Journal {
   Result<std::vector<pb::JobInfo>> history(const pb::HistoryRequest& filter);
 
   // Retention: stages the deletion of finished jobs that ended before
-  // `cutoff_ms` (their tasks first) and of events older than it, at most
-  // `budget` rows, oldest first, into the open group. Returns the rows
+  // `cutoff_ms` (their tasks first), at most `budget` rows, oldest first,
+  // into the open group. Returns the rows
   // staged; fewer than `budget` means nothing older is left. A failure
   // poisons the group like any write.
   Result<std::size_t> purge(TimeMs cutoff_ms, std::size_t budget);
@@ -98,6 +98,9 @@ class SqliteJournal final : public Journal {
   SqliteJournal(std::string path, std::unique_ptr<Sql> sql, std::int64_t schema_version);
 
   bool stage();  // opens the group if needed; false if the group has already failed
+  // Looks up (or finds cached) the job's first task key; false, with the
+  // group failed, if the job has no row.
+  bool find_first_task(const Job& job);
   void fail(const std::string& what, int rc);
   void end_group();  // rolls back whatever SQLite still holds open, clears the group
 
@@ -108,6 +111,10 @@ class SqliteJournal final : public Journal {
   Status group_error_;    // the first failure of the open group
   std::string spec_buf_;  // scratch buffers reused by the write path
   std::string text_buf_;
+  // The last job whose task key range record_task looked up (0: none). Good
+  // for the open group only: a rollback may take the job's row with it.
+  JobId cached_job_ = 0;
+  std::int64_t cached_first_task_ = 0;
 };
 
 }  // namespace baton
