@@ -231,12 +231,12 @@ void SqliteJournal::record_task(const Job& job, std::uint64_t ordinal, const Tas
   if (!stage() || !find_first_task(job)) return;
   Statement& s = sql_->put_task;
   Statement::Use use(s);
-  s.bind(1, cached_first_task_ + static_cast<std::int64_t>(ordinal));
-  s.bind(2, job.id);
-  s.bind(3, ordinal);
-  s.bind(4, job.index_of(ordinal));
+  s.bind_again(1, cached_first_task_ + static_cast<std::int64_t>(ordinal));
+  s.bind_again(2, job.id);
+  s.bind_again(3, ordinal);
+  s.bind_again(4, job.index_of(ordinal));
   store::bind_task(s, 5, task, worker, text_buf_);
-  s.bind(5 + store::kTaskColumnCount, is_terminal(task.state) ? 1 : 0);
+  s.bind_again(5 + store::kTaskColumnCount, is_terminal(task.state) ? 1 : 0);
   if (const int rc = s.step(); rc != SQLITE_DONE) fail("record_task " + job.task_name(ordinal), rc);
 }
 
