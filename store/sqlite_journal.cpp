@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
+
 #include "store/connection.h"
 #include "store/history.h"
 #include "store/maintenance.h"
@@ -33,19 +35,54 @@ std::string task_updates() {
   return out;
 }
 
+// Task rows are written kTaskBatch at a time by one multi-row statement: a
+// statement's fixed cost (start, cursors, halt) is most of a small row's.
+constexpr std::size_t kTaskBatch = 16;
+constexpr int kTaskParams = 5 + store::kTaskColumnCount;  // key, job, ordinal, idx, the record, ends
+
+// A task row staged by record_task, not yet written.
+struct StagedTask {
+  std::int64_t key = 0;
+  JobId job = 0;
+  std::uint64_t ordinal = 0;
+  TaskIndex index = 0;
+  bool is_array = false;
+  TaskRecord record;
+  std::string worker;
+  std::string gpus_text;  // bound as text: lives until the row is written
+};
+
 }  // namespace
 
 struct SqliteJournal::Sql {
   store::Connection db;  // declared first: closed after the statements are finalized
   Statement begin, commit, rollback;
   Statement put_job, raise_next_id, raise_next_task_key, first_task, put_job_state;
-  Statement put_task;
+  Statement put_task;   // one task row
+  Statement put_tasks;  // kTaskBatch task rows
   std::unique_ptr<store::HistoryQuery> history;
+  // record_task's rows, not yet written: commit, purge and the open group's
+  // reads write them first.
+  std::array<StagedTask, kTaskBatch> staged;
+  std::size_t staged_count = 0;
 
   Status prepare(const std::string& path) {
     sqlite3* h = db.get();
-    std::string task_params;
-    for (int i = 0; i < store::kTaskColumnCount; ++i) task_params += fmt::format(", ?{}", 5 + i);
+    // (?1, ?2, ... ?23), (?24, ...): kTaskParams parameters per row.
+    auto task_rows = [](int rows) {
+      std::string out;
+      for (int r = 0; r < rows; ++r) {
+        out += r == 0 ? "(" : ", (";
+        for (int i = 1; i <= kTaskParams; ++i) out += fmt::format("{}?{}", i == 1 ? "" : ", ", r * kTaskParams + i);
+        out += ")";
+      }
+      return out;
+    };
+    auto put_rows = [&](int rows) {
+      return fmt::format("INSERT INTO tasks(key, job, ordinal, idx, {}, ends) VALUES {}"
+                         " ON CONFLICT(key) DO UPDATE SET {}, ends = ends + excluded.ends",
+                         store::kTaskColumns, task_rows(rows), task_updates());
+    };
     const struct {
       Statement* st;
       std::string sql;
@@ -71,10 +108,8 @@ struct SqliteJournal::Sql {
         {&put_job_state, "UPDATE jobs SET state = ?2, end_ms = ?3, wait_code = ?4, cancelled = ?5 WHERE id = ?1"},
         // One row write per transition. `ends` counts the final states ever
         // recorded for the task: exactly-once evidence (see schema.cpp).
-        {&put_task,
-         fmt::format("INSERT INTO tasks(key, job, ordinal, idx, {}, ends) VALUES(?1, ?2, ?3, ?4{}, ?{})"
-                     " ON CONFLICT(key) DO UPDATE SET {}, ends = ends + excluded.ends",
-                     store::kTaskColumns, task_params, 5 + store::kTaskColumnCount, task_updates())},
+        {&put_task, put_rows(1)},
+        {&put_tasks, put_rows(kTaskBatch)},
     };
     for (const auto& [st, sql] : all) {
       auto prepared = Statement::prepare(h, path, sql);
@@ -229,19 +264,47 @@ bool SqliteJournal::find_first_task(const Job& job) {
 void SqliteJournal::record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& task,
                                 const std::string& worker, TimeMs /*now*/) {
   if (!stage() || !find_first_task(job)) return;
-  Statement& s = sql_->put_task;
-  Statement::Use use(s);
-  s.bind_again(1, cached_first_task_ + static_cast<std::int64_t>(ordinal));
-  s.bind_again(2, job.id);
-  s.bind_again(3, ordinal);
-  s.bind_again(4, job.index_of(ordinal));
-  store::bind_task(s, 5, task, worker, text_buf_);
-  s.bind_again(5 + store::kTaskColumnCount, is_terminal(task.state) ? 1 : 0);
-  if (const int rc = s.step(); rc != SQLITE_DONE) fail("record_task " + job.task_name(ordinal), rc);
+  StagedTask& t = sql_->staged[sql_->staged_count++];
+  t.key = cached_first_task_ + static_cast<std::int64_t>(ordinal);
+  t.job = job.id;
+  t.ordinal = ordinal;
+  t.index = job.index_of(ordinal);
+  t.is_array = job.is_array;
+  t.record = task;
+  t.worker = worker;
+  if (sql_->staged_count == kTaskBatch) write_staged();
+}
+
+bool SqliteJournal::write_staged() {
+  std::size_t done = 0;
+  auto bind_row = [&](Statement& s, int first, StagedTask& t) {
+    s.bind_again(first, t.key);
+    s.bind_again(first + 1, t.job);
+    s.bind_again(first + 2, t.ordinal);
+    s.bind_again(first + 3, t.index);
+    store::bind_task(s, first + 4, t.record, t.worker, t.gpus_text);
+    s.bind_again(first + 4 + store::kTaskColumnCount, is_terminal(t.record.state) ? 1 : 0);
+  };
+  auto& staged = sql_->staged;
+  auto name = [&](std::size_t i) { return format_task(staged[i].job, staged[i].index, staged[i].is_array); };
+  while (group_error_.is_ok() && done < sql_->staged_count) {
+    const bool batch = sql_->staged_count - done == kTaskBatch;
+    Statement& s = batch ? sql_->put_tasks : sql_->put_task;
+    const std::size_t rows = batch ? kTaskBatch : 1;
+    Statement::Use use(s);
+    for (std::size_t r = 0; r < rows; ++r) bind_row(s, static_cast<int>(r) * kTaskParams + 1, staged[done + r]);
+    if (const int rc = s.step(); rc != SQLITE_DONE)
+      fail(rows == 1 ? "record_task " + name(done)
+                     : fmt::format("record_task {} .. {}", name(done), name(done + rows - 1)), rc);
+    done += rows;
+  }
+  sql_->staged_count = 0;
+  return group_error_.is_ok();
 }
 
 Status SqliteJournal::commit() {
   if (!group_open_) return Status::ok();
+  if (group_error_.is_ok()) write_staged();
   if (!group_error_.is_ok()) {
     Status failed = Status::error(group_error_.message() + "; the group was rolled back");
     end_group();
@@ -258,7 +321,7 @@ Status SqliteJournal::commit() {
 }
 
 Result<std::size_t> SqliteJournal::purge(TimeMs cutoff_ms, std::size_t budget) {
-  if (!stage()) return group_error_;
+  if (!stage() || !write_staged()) return group_error_;
   sqlite3* db = sql_->db.get();
   auto failed = [&](const char* what, int rc) -> Status {
     fail(fmt::format("purging rows older than the retention ({})", what), rc);
@@ -335,6 +398,7 @@ void SqliteJournal::end_group() {
   }
   group_open_ = false;
   group_error_ = Status::ok();
+  sql_->staged_count = 0;
   cached_job_ = 0;  // its row may have been rolled back
 }
 
@@ -357,15 +421,18 @@ auto in_snapshot(sqlite3* db, const std::string& path, Read read) -> decltype(re
 }  // namespace
 
 Result<RecoveredState> SqliteJournal::load() {
+  if (group_open_) write_staged();  // a failure poisons the group; commit() reports it
   sqlite3* db = sql_->db.get();
   return in_snapshot(db, path_, [&] { return store::load_state(db, path_); });
 }
 
 Result<std::vector<pb::JobInfo>> SqliteJournal::history(const pb::HistoryRequest& filter) {
+  if (group_open_) write_staged();  // a failure poisons the group; commit() reports it
   return in_snapshot(sql_->db.get(), path_, [&] { return sql_->history->run(filter); });
 }
 
 Status SqliteJournal::check() {
+  if (group_open_) write_staged();  // a failure poisons the group; commit() reports it
   sqlite3* db = sql_->db.get();
   return in_snapshot(db, path_, [&] { return store::check_journal(db, path_); });
 }

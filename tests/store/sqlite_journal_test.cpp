@@ -335,3 +335,48 @@ TEST_CASE("a task of a job the journal never recorded fails the group") {
   CHECK(contains(s.message(), "record_task: job 9 was never recorded"));
   CHECK(RawDb(path).column("SELECT count(*) FROM tasks") == "0");
 }
+
+TEST_CASE("task rows of an open group, written in batches or not yet, are seen by its reads and kept only by its commit") {
+  TempDir dir;
+  const std::string path = dir.file("journal.db");
+  auto journal = open_journal(path);
+  Job job = make_job(1, "alice", "0-99");
+  journal->record_job(job);
+  REQUIRE(journal->commit());
+
+  // 41 rows: more than two full batches and some left over, every row different.
+  auto write = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      TaskRecord t = finished_task(1, i % 3, 1000 + i);
+      if (i % 5 == 0) t.gpus = {static_cast<std::uint32_t>(i)};
+      journal->record_task(job, static_cast<std::uint64_t>(i), t, "node-" + std::to_string(i % 4), 1000 + i);
+    }
+  };
+  auto summary = [](const RecoveredState& state) {
+    std::string out;
+    for (const RecoveredTask& t : state.tasks)
+      out += fmt::format("{}:{}:{}:{}:{} ", t.ordinal, t.record.exit_code, t.record.end_ms, t.worker,
+                         t.record.gpus.empty() ? -1 : static_cast<int>(t.record.gpus[0]));
+    return out;
+  };
+  std::string want;
+  for (int i = 0; i < 41; ++i)
+    want += fmt::format("{}:{}:{}:node-{}:{} ", i, i % 3, 1000 + i, i % 4, i % 5 == 0 ? i : -1);
+
+  write(41);
+  auto inside = journal->load();  // reads through the open group
+  REQUIRE(inside.is_ok());
+  CHECK(summary(*inside) == want);
+  CHECK(journal->check());
+  journal->abandon();
+  auto after_abandon = journal->load();
+  REQUIRE(after_abandon.is_ok());
+  CHECK(after_abandon->tasks.empty());
+
+  write(41);
+  REQUIRE(journal->commit());
+  auto reopened = open_journal(path)->load();
+  REQUIRE(reopened.is_ok());
+  CHECK(summary(*reopened) == want);
+  CHECK(RawDb(path).column("SELECT sum(ends) FROM tasks") == "41");
+}
