@@ -14,15 +14,16 @@ Result<HistoryQuery> HistoryQuery::prepare(sqlite3* db, const std::string& path)
   // Lists (states, job ids) are bound as ",a,b," and matched with instr(), so
   // one prepared statement serves every filter.
   const std::string jobs_sql = fmt::format(
-      "SELECT id, name, user, submit_ms, state, wait_code, is_array, n_tasks, spec FROM jobs"
+      "SELECT id, name, user, submit_ms, state, wait_code, is_array, n_tasks, spec, first_task FROM jobs"
       " WHERE state IN ({}, {}, {}, {}) AND end_ms >= ?1 AND (?2 = '' OR user = ?2)"
       " AND (?4 = 0 OR end_ms < ?4) AND (?5 = '' OR instr(?5, ',' || state || ',') > 0)"
       " AND (?6 = '' OR name = ?6) AND (?7 = '' OR instr(?7, ',' || id || ',') > 0)"
       " ORDER BY end_ms DESC, id DESC LIMIT ?3",
       static_cast<int>(pb::COMPLETED), static_cast<int>(pb::FAILED), static_cast<int>(pb::CANCELLED),
       static_cast<int>(pb::TIMEOUT));
+  // A job's tasks are its key range, first_task + [0, n_tasks), in ordinal order.
   const std::string tasks_sql =
-      fmt::format("SELECT idx, {} FROM tasks WHERE job = ?1 ORDER BY ordinal", kTaskColumns);
+      fmt::format("SELECT idx, {} FROM tasks WHERE key >= ?2 AND key < ?3 AND job = ?1 ORDER BY key", kTaskColumns);
   auto jobs = Statement::prepare(db, path, jobs_sql);
   if (!jobs) return jobs.status();
   auto tasks = Statement::prepare(db, path, tasks_sql);
@@ -73,15 +74,17 @@ Result<std::vector<pb::JobInfo>> HistoryQuery::run(const pb::HistoryRequest& f) 
     info.set_priority(spec.priority());
     info.set_nice(spec.nice());
     info.set_queue(spec.queue());
-    if (Status s = add_tasks(info); !s) return s;
+    if (Status s = add_tasks(info, jobs_.int64(9)); !s) return s;
   }
   if (rc != SQLITE_DONE) return sqlite_error(db_, path_, "reading history", rc);
   return out;
 }
 
-Status HistoryQuery::add_tasks(pb::JobInfo& job) {
+Status HistoryQuery::add_tasks(pb::JobInfo& job, std::int64_t first_task) {
   Statement::Use use(tasks_);
   tasks_.bind(1, job.id());
+  tasks_.bind(2, first_task);
+  tasks_.bind(3, first_task + std::int64_t{job.total_tasks()});
   std::string worker;
   int rc;
   while ((rc = tasks_.step()) == SQLITE_ROW) {

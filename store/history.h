@@ -28,7 +28,7 @@ class HistoryQuery {
  private:
   HistoryQuery(sqlite3* db, std::string path, Statement jobs, Statement tasks)
       : db_(db), path_(std::move(path)), jobs_(std::move(jobs)), tasks_(std::move(tasks)) {}
-  Status add_tasks(pb::JobInfo& job);
+  Status add_tasks(pb::JobInfo& job, std::int64_t first_task);  // the job's first task key
 
   sqlite3* db_;  // borrowed
   std::string path_;

@@ -54,8 +54,29 @@ Status check_journal(sqlite3* db, const std::string& path) {
              });
   }
   if (s && problems.size() < kMaxProblems) {
+    s = scan(db, path,
+             "SELECT (SELECT value FROM meta WHERE key = 'next_task_key'), (SELECT max(first_task + n_tasks) FROM jobs)",
+             [&](const Statement& r) {
+               if (r.is_null(0)) return note("meta has no next_task_key");
+               if (!r.is_null(1) && r.int64(0) < r.int64(1))
+                 return note(fmt::format("next_task_key {} is inside a job's task key range (which ends at {})",
+                                         r.int64(0), r.int64(1)));
+               return true;
+             });
+  }
+  if (s && problems.size() < kMaxProblems) {
     s = scan(db, path, "SELECT DISTINCT job FROM tasks WHERE job NOT IN (SELECT id FROM jobs)",
              [&](const Statement& r) { return note(fmt::format("tasks of job {} have no job row", r.int64(0))); });
+  }
+  if (s && problems.size() < kMaxProblems) {
+    // A task row must sit at its job's first_task + ordinal, inside the job's range.
+    s = scan(db, path,
+             "SELECT t.job, t.ordinal, t.key FROM tasks AS t JOIN jobs AS j ON j.id = t.job"
+             " WHERE t.key <> j.first_task + t.ordinal OR t.ordinal < 0 OR t.ordinal >= j.n_tasks",
+             [&](const Statement& r) {
+               return note(fmt::format("job {} task ordinal {} is stored under key {}, outside its job's range",
+                                       r.int64(0), r.int64(1), r.int64(2)));
+             });
   }
   if (s && problems.size() < kMaxProblems) {
     pb::JobSpec spec;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "store/connection.h"
 #include "store/statement.h"
@@ -42,7 +43,8 @@ Status load_jobs(sqlite3* db, const std::string& path, std::vector<RecoveredJob>
 }
 
 Status load_tasks(sqlite3* db, const std::string& path, std::vector<RecoveredTask>& out) {
-  const std::string sql = fmt::format("SELECT job, ordinal, {} FROM tasks ORDER BY job, ordinal", kTaskColumns);
+  // Key order is (job, ordinal) order: jobs take their key ranges in id order.
+  const std::string sql = fmt::format("SELECT job, ordinal, {} FROM tasks ORDER BY key", kTaskColumns);
   auto st = Statement::prepare(db, path, sql, false);
   if (!st) return st.status();
   Statement& s = *st;
@@ -58,6 +60,11 @@ Status load_tasks(sqlite3* db, const std::string& path, std::vector<RecoveredTas
     task.record = std::move(*record);
   }
   if (rc != SQLITE_DONE) return sqlite_error(db, path, "reading tasks", rc);
+  // RecoveredState promises (job, ordinal) order whatever a hand edit did to the keys.
+  auto by_task = [](const RecoveredTask& a, const RecoveredTask& b) {
+    return std::tie(a.job, a.ordinal) < std::tie(b.job, b.ordinal);
+  };
+  if (!std::is_sorted(out.begin(), out.end(), by_task)) std::sort(out.begin(), out.end(), by_task);
   return Status::ok();
 }
 

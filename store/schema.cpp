@@ -85,6 +85,60 @@ CREATE TABLE events(
   signal    INTEGER NOT NULL
 );
 )sql"},
+    // Version 2: one row write per task transition, and no composite-key
+    // searches. Each job owns a range of integer task keys, [first_task,
+    // first_task + n_tasks), handed out at submit from meta.next_task_key,
+    // so a task row lives in a rowid table under first_task + ordinal: in job
+    // then ordinal order, found by an integer seek. The events table (one
+    // row per transition, never read by baton) is replaced by tasks.ends, the
+    // number of times the task was recorded in a final state: exactly-once
+    // evidence in the row itself (1 for every finished task). Terminal states
+    // are TaskState COMPLETED, FAILED, CANCELLED, TIMEOUT = 3, 4, 5, 6.
+    {2, R"sql(
+ALTER TABLE jobs ADD COLUMN first_task INTEGER NOT NULL DEFAULT 0;
+UPDATE jobs SET first_task = r.first
+  FROM (SELECT id, 1 + sum(n_tasks) OVER (ORDER BY id) - n_tasks AS first FROM jobs) AS r
+  WHERE jobs.id = r.id;
+INSERT INTO meta(key, value) VALUES('next_task_key', (SELECT 1 + coalesce(sum(n_tasks), 0) FROM jobs));
+
+CREATE TABLE tasks_v2(
+  key              INTEGER PRIMARY KEY,
+  job              INTEGER NOT NULL,
+  ordinal          INTEGER NOT NULL,
+  idx              INTEGER NOT NULL,
+  state            INTEGER NOT NULL,
+  reason           INTEGER NOT NULL,
+  attempt          INTEGER NOT NULL,
+  failures         INTEGER NOT NULL,
+  crashes          INTEGER NOT NULL,
+  cancel_requested INTEGER NOT NULL,
+  outcome          INTEGER NOT NULL,
+  worker           TEXT NOT NULL,
+  dispatched_ms    INTEGER NOT NULL,
+  start_ms         INTEGER NOT NULL,
+  end_ms           INTEGER NOT NULL,
+  eligible_ms      INTEGER NOT NULL,
+  exit_code        INTEGER NOT NULL,
+  signal           INTEGER NOT NULL,
+  max_rss_kb       INTEGER NOT NULL,
+  cpu_ms           INTEGER NOT NULL,
+  charged          REAL NOT NULL,
+  gpus             TEXT NOT NULL,
+  ends             INTEGER NOT NULL
+);
+INSERT INTO tasks_v2
+  SELECT j.first_task + t.ordinal, t.job, t.ordinal, t.idx, t.state, t.reason, t.attempt, t.failures, t.crashes,
+         t.cancel_requested, t.outcome, t.worker, t.dispatched_ms, t.start_ms, t.end_ms, t.eligible_ms, t.exit_code,
+         t.signal, t.max_rss_kb, t.cpu_ms, t.charged, t.gpus,
+         max(t.state IN (3, 4, 5, 6), coalesce(e.n, 0))
+  FROM tasks AS t JOIN jobs AS j ON j.id = t.job
+  LEFT JOIN (SELECT job, idx, count(*) AS n FROM events WHERE state IN (3, 4, 5, 6) GROUP BY job, idx) AS e
+    ON e.job = t.job AND e.idx = t.idx
+  ORDER BY 1;
+DROP TABLE tasks;
+DROP TABLE events;
+ALTER TABLE tasks_v2 RENAME TO tasks;
+)sql"},
 };
 
 Status version_error(const std::string& path, std::int64_t found) {

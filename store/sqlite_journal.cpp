@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
+
 #include "store/connection.h"
 #include "store/history.h"
 #include "store/maintenance.h"
@@ -18,15 +20,69 @@ namespace baton {
 
 using store::Statement;
 
+namespace {
+
+// "c = excluded.c" for each column of the task record: the upsert's update list.
+std::string task_updates() {
+  std::string out;
+  std::string_view cols = store::kTaskColumns;
+  while (!cols.empty()) {
+    const std::size_t comma = cols.find(", ");
+    const std::string_view col = cols.substr(0, comma);
+    out += fmt::format("{}{} = excluded.{}", out.empty() ? "" : ", ", col, col);
+    cols = comma == std::string_view::npos ? std::string_view() : cols.substr(comma + 2);
+  }
+  return out;
+}
+
+// Task rows are written kTaskBatch at a time by one multi-row statement: a
+// statement's fixed cost (start, cursors, halt) is most of a small row's.
+constexpr std::size_t kTaskBatch = 16;
+constexpr int kTaskParams = 5 + store::kTaskColumnCount;  // key, job, ordinal, idx, the record, ends
+
+// A task row staged by record_task, not yet written.
+struct StagedTask {
+  std::int64_t key = 0;
+  JobId job = 0;
+  std::uint64_t ordinal = 0;
+  TaskIndex index = 0;
+  bool is_array = false;
+  TaskRecord record;
+  std::string worker;
+  std::string gpus_text;  // bound as text: lives until the row is written
+};
+
+}  // namespace
+
 struct SqliteJournal::Sql {
   store::Connection db;  // declared first: closed after the statements are finalized
   Statement begin, commit, rollback;
-  Statement put_job, raise_next_id, put_job_state;
-  Statement put_task, add_event;
+  Statement put_job, raise_next_id, raise_next_task_key, first_task, put_job_state;
+  Statement put_task;   // one task row
+  Statement put_tasks;  // kTaskBatch task rows
   std::unique_ptr<store::HistoryQuery> history;
+  // record_task's rows, not yet written: commit, purge and the open group's
+  // reads write them first.
+  std::array<StagedTask, kTaskBatch> staged;
+  std::size_t staged_count = 0;
 
   Status prepare(const std::string& path) {
     sqlite3* h = db.get();
+    // (?1, ?2, ... ?23), (?24, ...): kTaskParams parameters per row.
+    auto task_rows = [](int rows) {
+      std::string out;
+      for (int r = 0; r < rows; ++r) {
+        out += r == 0 ? "(" : ", (";
+        for (int i = 1; i <= kTaskParams; ++i) out += fmt::format("{}?{}", i == 1 ? "" : ", ", r * kTaskParams + i);
+        out += ")";
+      }
+      return out;
+    };
+    auto put_rows = [&](int rows) {
+      return fmt::format("INSERT INTO tasks(key, job, ordinal, idx, {}, ends) VALUES {}"
+                         " ON CONFLICT(key) DO UPDATE SET {}, ends = ends + excluded.ends",
+                         store::kTaskColumns, task_rows(rows), task_updates());
+    };
     const struct {
       Statement* st;
       std::string sql;
@@ -34,21 +90,26 @@ struct SqliteJournal::Sql {
         {&begin, "BEGIN IMMEDIATE"},
         {&commit, "COMMIT"},
         {&rollback, "ROLLBACK"},
+        // A new job takes the next range of task keys; a job recorded again
+        // (update, hold, release) keeps its range (its task count never changes).
         {&put_job,
-         "INSERT OR REPLACE INTO jobs(id, name, user, submit_ms, state, end_ms, wait_code, is_array, n_tasks,"
-         " spec, cancelled) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+         "INSERT INTO jobs(id, name, user, submit_ms, state, end_ms, wait_code, is_array, n_tasks, spec, cancelled,"
+         " first_task) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+         " (SELECT value FROM meta WHERE key = 'next_task_key'))"
+         " ON CONFLICT(id) DO UPDATE SET name = excluded.name, user = excluded.user, submit_ms = excluded.submit_ms,"
+         " state = excluded.state, end_ms = excluded.end_ms, wait_code = excluded.wait_code,"
+         " is_array = excluded.is_array, n_tasks = excluded.n_tasks, spec = excluded.spec,"
+         " cancelled = excluded.cancelled"},
         {&raise_next_id, "UPDATE meta SET value = ?1 WHERE key = 'next_job_id' AND value < ?1"},
+        {&raise_next_task_key,
+         "UPDATE meta SET value = max(value, (SELECT first_task + n_tasks FROM jobs WHERE id = ?1))"
+         " WHERE key = 'next_task_key'"},
+        {&first_task, "SELECT first_task FROM jobs WHERE id = ?1"},
         {&put_job_state, "UPDATE jobs SET state = ?2, end_ms = ?3, wait_code = ?4, cancelled = ?5 WHERE id = ?1"},
-        {&put_task, fmt::format("INSERT OR REPLACE INTO tasks(job, ordinal, idx, {}) VALUES(?1, ?2, ?3{})",
-                                store::kTaskColumns, [] {
-                                  std::string params;
-                                  for (int i = 0; i < store::kTaskColumnCount; ++i)
-                                    params += fmt::format(", ?{}", 4 + i);
-                                  return params;
-                                }())},
-        {&add_event,
-         "INSERT INTO events(time_ms, job, idx, attempt, state, reason, worker, exit_code, signal)"
-         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+        // One row write per transition. `ends` counts the final states ever
+        // recorded for the task: exactly-once evidence (see schema.cpp).
+        {&put_task, put_rows(1)},
+        {&put_tasks, put_rows(kTaskBatch)},
     };
     for (const auto& [st, sql] : all) {
       auto prepared = Statement::prepare(h, path, sql);
@@ -150,10 +211,16 @@ void SqliteJournal::record_job(const Job& job) {
     s.bind_text(11, text_buf_);
     if (const int rc = s.step(); rc != SQLITE_DONE) return fail(fmt::format("record_job {}", job.id), rc);
   }
-  Statement& s = sql_->raise_next_id;
+  {
+    Statement& s = sql_->raise_next_id;
+    Statement::Use use(s);
+    s.bind(1, job.id + 1);
+    if (const int rc = s.step(); rc != SQLITE_DONE) return fail(fmt::format("record_job {} (next_job_id)", job.id), rc);
+  }
+  Statement& s = sql_->raise_next_task_key;
   Statement::Use use(s);
-  s.bind(1, job.id + 1);
-  if (const int rc = s.step(); rc != SQLITE_DONE) fail(fmt::format("record_job {} (next_job_id)", job.id), rc);
+  s.bind(1, job.id);
+  if (const int rc = s.step(); rc != SQLITE_DONE) fail(fmt::format("record_job {} (next_task_key)", job.id), rc);
 }
 
 void SqliteJournal::record_job_state(const Job& job) {
@@ -174,36 +241,70 @@ void SqliteJournal::record_job_state(const Job& job) {
         fmt::format("journal {}: record_job_state {}: the job was never recorded", path_, job.id));
 }
 
-void SqliteJournal::record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& task,
-                                const std::string& worker, TimeMs now) {
-  if (!stage()) return;
-  const TaskIndex idx = job.index_of(ordinal);
-  {
-    Statement& s = sql_->put_task;
-    Statement::Use use(s);
-    s.bind(1, job.id);
-    s.bind(2, ordinal);
-    s.bind(3, idx);
-    store::bind_task(s, 4, task, worker, text_buf_);
-    if (const int rc = s.step(); rc != SQLITE_DONE)
-      return fail("record_task " + job.task_name(ordinal), rc);
-  }
-  Statement& s = sql_->add_event;
+bool SqliteJournal::find_first_task(const Job& job) {
+  if (cached_job_ == job.id) return true;
+  Statement& s = sql_->first_task;
   Statement::Use use(s);
-  s.bind(1, now);
-  s.bind(2, job.id);
-  s.bind(3, idx);
-  s.bind(4, task.attempt);
-  s.bind(5, static_cast<int>(task.state));
-  s.bind(6, static_cast<int>(task.reason));
-  s.bind_text(7, worker);
-  s.bind(8, task.exit_code);
-  s.bind(9, task.signal);
-  if (const int rc = s.step(); rc != SQLITE_DONE) fail("record_task " + job.task_name(ordinal) + " (event)", rc);
+  s.bind(1, job.id);
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) {
+    // Its task would be lost on restart: a broker bug, surfaced at commit.
+    group_error_ = Status::error(fmt::format("journal {}: record_task: job {} was never recorded", path_, job.id));
+    return false;
+  }
+  if (rc != SQLITE_ROW) {
+    fail(fmt::format("record_task: the task keys of job {}", job.id), rc);
+    return false;
+  }
+  cached_job_ = job.id;
+  cached_first_task_ = s.int64(0);
+  return true;
+}
+
+void SqliteJournal::record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& task,
+                                const std::string& worker, TimeMs /*now*/) {
+  if (!stage() || !find_first_task(job)) return;
+  StagedTask& t = sql_->staged[sql_->staged_count++];
+  t.key = cached_first_task_ + static_cast<std::int64_t>(ordinal);
+  t.job = job.id;
+  t.ordinal = ordinal;
+  t.index = job.index_of(ordinal);
+  t.is_array = job.is_array;
+  t.record = task;
+  t.worker = worker;
+  if (sql_->staged_count == kTaskBatch) write_staged();
+}
+
+bool SqliteJournal::write_staged() {
+  std::size_t done = 0;
+  auto bind_row = [&](Statement& s, int first, StagedTask& t) {
+    s.bind_again(first, t.key);
+    s.bind_again(first + 1, t.job);
+    s.bind_again(first + 2, t.ordinal);
+    s.bind_again(first + 3, t.index);
+    store::bind_task(s, first + 4, t.record, t.worker, t.gpus_text);
+    s.bind_again(first + 4 + store::kTaskColumnCount, is_terminal(t.record.state) ? 1 : 0);
+  };
+  auto& staged = sql_->staged;
+  auto name = [&](std::size_t i) { return format_task(staged[i].job, staged[i].index, staged[i].is_array); };
+  while (group_error_.is_ok() && done < sql_->staged_count) {
+    const bool batch = sql_->staged_count - done == kTaskBatch;
+    Statement& s = batch ? sql_->put_tasks : sql_->put_task;
+    const std::size_t rows = batch ? kTaskBatch : 1;
+    Statement::Use use(s);
+    for (std::size_t r = 0; r < rows; ++r) bind_row(s, static_cast<int>(r) * kTaskParams + 1, staged[done + r]);
+    if (const int rc = s.step(); rc != SQLITE_DONE)
+      fail(rows == 1 ? "record_task " + name(done)
+                     : fmt::format("record_task {} .. {}", name(done), name(done + rows - 1)), rc);
+    done += rows;
+  }
+  sql_->staged_count = 0;
+  return group_error_.is_ok();
 }
 
 Status SqliteJournal::commit() {
   if (!group_open_) return Status::ok();
+  if (group_error_.is_ok()) write_staged();
   if (!group_error_.is_ok()) {
     Status failed = Status::error(group_error_.message() + "; the group was rolled back");
     end_group();
@@ -220,7 +321,7 @@ Status SqliteJournal::commit() {
 }
 
 Result<std::size_t> SqliteJournal::purge(TimeMs cutoff_ms, std::size_t budget) {
-  if (!stage()) return group_error_;
+  if (!stage() || !write_staged()) return group_error_;
   sqlite3* db = sql_->db.get();
   auto failed = [&](const char* what, int rc) -> Status {
     fail(fmt::format("purging rows older than the retention ({})", what), rc);
@@ -228,27 +329,24 @@ Result<std::size_t> SqliteJournal::purge(TimeMs cutoff_ms, std::size_t budget) {
   };
   auto oldest = Statement::prepare(
       db, path_,
-      fmt::format("SELECT id FROM jobs WHERE end_ms > 0 AND end_ms < ?1 AND state IN ({}, {}, {}, {})"
-                  " ORDER BY end_ms LIMIT 1",
+      fmt::format("SELECT id, first_task, n_tasks FROM jobs WHERE end_ms > 0 AND end_ms < ?1"
+                  " AND state IN ({}, {}, {}, {}) ORDER BY end_ms LIMIT 1",
                   static_cast<int>(pb::COMPLETED), static_cast<int>(pb::FAILED), static_cast<int>(pb::CANCELLED),
                   static_cast<int>(pb::TIMEOUT)),
       false);
+  // A job's task rows are its key range, first_task + [0, n_tasks).
   auto tasks = Statement::prepare(
       db, path_,
-      "DELETE FROM tasks WHERE job = ?1 AND ordinal IN (SELECT ordinal FROM tasks WHERE job = ?1 ORDER BY ordinal LIMIT ?2)",
+      "DELETE FROM tasks WHERE key IN (SELECT key FROM tasks WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT ?3)",
       false);
   auto job = Statement::prepare(db, path_, "DELETE FROM jobs WHERE id = ?1", false);
-  auto events = Statement::prepare(
-      db, path_, "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE time_ms < ?1 ORDER BY seq LIMIT ?2)",
-      false);
   if (!oldest) return oldest.status();
   if (!tasks) return tasks.status();
   if (!job) return job.status();
-  if (!events) return events.status();
 
   std::size_t done = 0;
   while (done < budget) {
-    std::int64_t id;
+    std::int64_t id, first, count;
     {
       Statement::Use use(*oldest);
       oldest->bind(1, cutoff_ms);
@@ -256,11 +354,14 @@ Result<std::size_t> SqliteJournal::purge(TimeMs cutoff_ms, std::size_t budget) {
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) return failed("jobs", rc);
       id = oldest->int64(0);
+      first = oldest->int64(1);
+      count = oldest->int64(2);
     }
     {
       Statement::Use use(*tasks);
-      tasks->bind(1, id);
-      tasks->bind(2, static_cast<std::int64_t>(budget - done));
+      tasks->bind(1, first);
+      tasks->bind(2, first + count);
+      tasks->bind(3, static_cast<std::int64_t>(budget - done));
       if (const int rc = tasks->step(); rc != SQLITE_DONE) return failed("tasks", rc);
     }
     const auto removed = static_cast<std::size_t>(sqlite3_changes(db));
@@ -270,13 +371,6 @@ Result<std::size_t> SqliteJournal::purge(TimeMs cutoff_ms, std::size_t budget) {
     job->bind(1, id);
     if (const int rc = job->step(); rc != SQLITE_DONE) return failed("jobs", rc);
     ++done;
-  }
-  if (done < budget) {
-    Statement::Use use(*events);
-    events->bind(1, cutoff_ms);
-    events->bind(2, static_cast<std::int64_t>(budget - done));
-    if (const int rc = events->step(); rc != SQLITE_DONE) return failed("events", rc);
-    done += static_cast<std::size_t>(sqlite3_changes(db));
   }
   return done;
 }
@@ -304,6 +398,8 @@ void SqliteJournal::end_group() {
   }
   group_open_ = false;
   group_error_ = Status::ok();
+  sql_->staged_count = 0;
+  cached_job_ = 0;  // its row may have been rolled back
 }
 
 // ---------------------------------------------------------------- reads and maintenance
@@ -325,15 +421,18 @@ auto in_snapshot(sqlite3* db, const std::string& path, Read read) -> decltype(re
 }  // namespace
 
 Result<RecoveredState> SqliteJournal::load() {
+  if (group_open_) write_staged();  // a failure poisons the group; commit() reports it
   sqlite3* db = sql_->db.get();
   return in_snapshot(db, path_, [&] { return store::load_state(db, path_); });
 }
 
 Result<std::vector<pb::JobInfo>> SqliteJournal::history(const pb::HistoryRequest& filter) {
+  if (group_open_) write_staged();  // a failure poisons the group; commit() reports it
   return in_snapshot(sql_->db.get(), path_, [&] { return sql_->history->run(filter); });
 }
 
 Status SqliteJournal::check() {
+  if (group_open_) write_staged();  // a failure poisons the group; commit() reports it
   sqlite3* db = sql_->db.get();
   return in_snapshot(db, path_, [&] { return store::check_journal(db, path_); });
 }

@@ -6,7 +6,9 @@
 // once. record_* cannot report errors (the Journal sink has no return
 // values): the first failure is kept, later writes of the group are skipped,
 // and commit() rolls the group back and returns that failure. A failed commit
-// is always reported and leaves the journal ready for the next group.
+// is always reported and leaves the journal ready for the next group. Task
+// rows are staged and written in batches, at the latest by commit(); reads
+// through the open group write them first.
 //
 // Destroying the journal with a group open rolls the group back: nothing is
 // durable until commit() says so. That is what a crash does too.
@@ -76,8 +78,8 @@ class SqliteJournal final : public Journal {
   Result<std::vector<pb::JobInfo>> history(const pb::HistoryRequest& filter);
 
   // Retention: stages the deletion of finished jobs that ended before
-  // `cutoff_ms` (their tasks first) and of events older than it, at most
-  // `budget` rows, oldest first, into the open group. Returns the rows
+  // `cutoff_ms` (their tasks first), at most `budget` rows, oldest first,
+  // into the open group. Returns the rows
   // staged; fewer than `budget` means nothing older is left. A failure
   // poisons the group like any write.
   Result<std::size_t> purge(TimeMs cutoff_ms, std::size_t budget);
@@ -94,10 +96,17 @@ class SqliteJournal final : public Journal {
   const std::string& path() const { return path_; }
 
  private:
-  struct Sql;  // the connection and its prepared statements (sqlite_journal.cpp)
+  struct Sql;  // the connection, its prepared statements, the staged task rows (sqlite_journal.cpp)
   SqliteJournal(std::string path, std::unique_ptr<Sql> sql, std::int64_t schema_version);
 
   bool stage();  // opens the group if needed; false if the group has already failed
+  // Looks up (or finds cached) the job's first task key; false, with the
+  // group failed, if the job has no row.
+  bool find_first_task(const Job& job);
+  // Writes the staged task rows (kTaskBatch at a time by one statement,
+  // whose fixed cost is most of a small row's, the rest one by one) and
+  // unstages them; false if the group has failed.
+  bool write_staged();
   void fail(const std::string& what, int rc);
   void end_group();  // rolls back whatever SQLite still holds open, clears the group
 
@@ -108,6 +117,10 @@ class SqliteJournal final : public Journal {
   Status group_error_;    // the first failure of the open group
   std::string spec_buf_;  // scratch buffers reused by the write path
   std::string text_buf_;
+  // The last job whose task key range record_task looked up (0: none). Good
+  // for the open group only: a rollback may take the job's row with it.
+  JobId cached_job_ = 0;
+  std::int64_t cached_first_task_ = 0;
 };
 
 }  // namespace baton

@@ -9,9 +9,11 @@
 
 #include <sqlite3.h>
 
+#include <bit>
 #include <cstdint>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/status.h"
 
@@ -25,10 +27,13 @@ class Statement {
                                    bool persistent = true);
 
   Statement(Statement&& o) noexcept
-      : stmt_(std::exchange(o.stmt_, nullptr)), bind_rc_(std::exchange(o.bind_rc_, SQLITE_OK)) {}
+      : stmt_(std::exchange(o.stmt_, nullptr)),
+        bind_rc_(std::exchange(o.bind_rc_, SQLITE_OK)),
+        kept_(std::move(o.kept_)) {}
   Statement& operator=(Statement&& o) noexcept {  // the old statement is finalized with `o`
     std::swap(stmt_, o.stmt_);
     std::swap(bind_rc_, o.bind_rc_);
+    std::swap(kept_, o.kept_);
     return *this;
   }
   Statement(const Statement&) = delete;
@@ -62,6 +67,25 @@ class Statement {
     keep(sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_STATIC));
   }
 
+  // For a statement run many times in a row with mostly the same numbers
+  // (the task write path): SQLite keeps bindings across resets, so these
+  // bind only when the value differs from the one the last bind_again() of
+  // parameter i left there. A bind costs about as much as a small row's
+  // b-tree work. Never mix with bind() on the same parameter.
+  void bind_again(int i, std::int64_t v) {
+    if (Kept& k = kept(i); k.kind != Kept::kInt || k.bits != v) {
+      if (keep(sqlite3_bind_int64(stmt_, i, v))) k = {Kept::kInt, v};
+    }
+  }
+  void bind_again(int i, std::uint64_t v) { bind_again(i, static_cast<std::int64_t>(v)); }
+  void bind_again(int i, int v) { bind_again(i, std::int64_t{v}); }
+  void bind_again(int i, unsigned v) { bind_again(i, std::int64_t{v}); }
+  void bind_again(int i, double v) {
+    if (Kept& k = kept(i); k.kind != Kept::kReal || k.bits != std::bit_cast<std::int64_t>(v)) {
+      if (keep(sqlite3_bind_double(stmt_, i, v))) k = {Kept::kReal, std::bit_cast<std::int64_t>(v)};
+    }
+  }
+
   // SQLITE_ROW, SQLITE_DONE, or an error code.
   int step() {
     if (bind_rc_ != SQLITE_OK) return std::exchange(bind_rc_, SQLITE_OK);
@@ -82,12 +106,25 @@ class Statement {
   std::string_view blob(int c) const;
 
  private:
+  // What bind_again() last bound to a parameter.
+  struct Kept {
+    enum Kind : std::uint8_t { kNone, kInt, kReal } kind = kNone;
+    std::int64_t bits = 0;
+  };
+
   explicit Statement(sqlite3_stmt* s) : stmt_(s) {}
-  void keep(int rc) {
+  bool keep(int rc) {
     if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+    return rc == SQLITE_OK;
+  }
+  Kept& kept(int i) {
+    const auto at = static_cast<std::size_t>(i);
+    if (at >= kept_.size()) kept_.resize(at + 1);
+    return kept_[at];
   }
   sqlite3_stmt* stmt_ = nullptr;
   int bind_rc_ = SQLITE_OK;
+  std::vector<Kept> kept_;  // by parameter number
 };
 
 }  // namespace baton::store

@@ -41,23 +41,23 @@ void bind_task(Statement& s, int first, const TaskRecord& t, std::string_view wo
                std::string& gpus_text) {
   format_gpus(t.gpus, gpus_text);
   int i = first;
-  s.bind(i++, static_cast<int>(t.state));
-  s.bind(i++, static_cast<int>(t.reason));
-  s.bind(i++, t.attempt);
-  s.bind(i++, static_cast<int>(t.failures));
-  s.bind(i++, static_cast<int>(t.crashes));
-  s.bind(i++, t.cancel_requested ? 1 : 0);
-  s.bind(i++, static_cast<int>(t.outcome));
+  s.bind_again(i++, static_cast<int>(t.state));
+  s.bind_again(i++, static_cast<int>(t.reason));
+  s.bind_again(i++, t.attempt);
+  s.bind_again(i++, static_cast<int>(t.failures));
+  s.bind_again(i++, static_cast<int>(t.crashes));
+  s.bind_again(i++, t.cancel_requested ? 1 : 0);
+  s.bind_again(i++, static_cast<int>(t.outcome));
   s.bind_text(i++, worker);
-  s.bind(i++, t.dispatched_ms);
-  s.bind(i++, t.start_ms);
-  s.bind(i++, t.end_ms);
-  s.bind(i++, t.eligible_ms);
-  s.bind(i++, t.exit_code);
-  s.bind(i++, t.signal);
-  s.bind(i++, t.max_rss_kb);
-  s.bind(i++, t.cpu_ms);
-  s.bind(i++, t.charged);
+  s.bind_again(i++, t.dispatched_ms);
+  s.bind_again(i++, t.start_ms);
+  s.bind_again(i++, t.end_ms);
+  s.bind_again(i++, t.eligible_ms);
+  s.bind_again(i++, t.exit_code);
+  s.bind_again(i++, t.signal);
+  s.bind_again(i++, t.max_rss_kb);
+  s.bind_again(i++, t.cpu_ms);
+  s.bind_again(i++, t.charged);
   s.bind_text(i++, gpus_text);
 }
 

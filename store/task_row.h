@@ -19,8 +19,9 @@ inline constexpr std::string_view kTaskColumns =
     "start_ms, end_ms, eligible_ms, exit_code, signal, max_rss_kb, cpu_ms, charged, gpus";
 inline constexpr int kTaskColumnCount = 18;
 
-// Binds `t` to parameters first .. first+kTaskColumnCount-1. `gpus_text` is
-// scratch space that must outlive the statement's next step.
+// Binds `t` to parameters first .. first+kTaskColumnCount-1 (numbers with
+// Statement::bind_again: `s` must be a statement kept for this). `gpus_text`
+// is scratch space that must outlive the statement's next step.
 void bind_task(Statement& s, int first, const TaskRecord& t, std::string_view worker,
                std::string& gpus_text);
 

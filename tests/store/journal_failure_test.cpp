@@ -143,7 +143,7 @@ TEST_CASE("a journal commit that finds the disk full says so, keeps nothing, and
 
   auto reopened = open_journal(path);
   CHECK(job_ids(*reopened) == "1 3");
-  CHECK(RawDb(path).column("SELECT count(*) FROM events") == "0");
+  CHECK(RawDb(path).column("SELECT count(*) FROM tasks") == "0");
 }
 
 TEST_CASE("the probe write fails while the disk is full, succeeds once it is not, and leaves no trace") {

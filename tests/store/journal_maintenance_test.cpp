@@ -19,12 +19,16 @@ TEST_CASE("journal check passes a healthy journal and lists broken invariants") 
   RawDb raw(path);
   raw.exec("UPDATE meta SET value = 2 WHERE key = 'next_job_id'");
   raw.exec("UPDATE jobs SET spec = x'ff' WHERE id = 1");
-  raw.exec("INSERT INTO tasks SELECT 77, 0, 0, 1, 0, 0, 0, 0, 0, 0, '', 0, 0, 0, 0, 0, 0, 0, 0, 0, ''");
+  raw.exec("INSERT INTO tasks SELECT 900, 77, 0, 0, 1, 0, 0, 0, 0, 0, 0, '', 0, 0, 0, 0, 0, 0, 0, 0, 0, '', 0");
+  raw.exec("INSERT INTO tasks SELECT 901, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, '', 0, 0, 0, 0, 0, 0, 0, 0, 0, '', 0");
+  raw.exec("UPDATE meta SET value = 3 WHERE key = 'next_task_key'");
   Status s = journal->check();
   REQUIRE_FALSE(s.is_ok());
   CHECK(contains(s.message(), "journal " + path + " failed its check: "));
   CHECK(contains(s.message(), "next_job_id 2 is not above the highest job id 3"));
   CHECK(contains(s.message(), "tasks of job 77 have no job row"));
+  CHECK(contains(s.message(), "job 2 task ordinal 0 is stored under key 901, outside its job's range"));
+  CHECK(contains(s.message(), "next_task_key 3 is inside a job's task key range (which ends at 4)"));
   CHECK(contains(s.message(), "job 1: the stored spec does not parse"));
 }
 

@@ -1,7 +1,8 @@
 // What the SQLite journal promises the broker: what is committed comes back
 // from load() as it was written, ids are never reused, nothing uncommitted
-// survives, and every task transition is logged in order.
+// survives, and every task's end is counted in its row (exactly-once evidence).
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include "tests/store/journal_fixture.h"
@@ -125,7 +126,6 @@ TEST_CASE("the journal stores a task's array index beside its ordinal") {
   REQUIRE(journal->commit());
   RawDb raw(path);
   CHECK(raw.column("SELECT idx FROM tasks WHERE job = 5 AND ordinal = 2") == "20");
-  CHECK(raw.column("SELECT idx FROM events") == "20");
 }
 
 TEST_CASE("reopening the journal rebuilds next_job_id so ids are never reused") {
@@ -198,7 +198,7 @@ TEST_CASE("nothing the journal staged without a commit survives a reopen") {
   CHECK(state->jobs[0].id == 1);
   CHECK(state->tasks.empty());
   CHECK(state->next_job_id == 2);
-  CHECK(RawDb(path).column("SELECT count(*) FROM events") == "0");
+  CHECK(RawDb(path).column("SELECT count(*) FROM tasks") == "0");
 }
 
 TEST_CASE("a journal commit with nothing staged succeeds and changes nothing") {
@@ -223,7 +223,7 @@ TEST_CASE("the journal file runs in WAL mode with either sync setting") {
   }
 }
 
-TEST_CASE("the journal's events table logs every task transition in order") {
+TEST_CASE("a task row keeps its latest state and counts the final states recorded for it") {
   TempDir dir;
   const std::string path = dir.file("journal.db");
   auto journal = open_journal(path);
@@ -239,6 +239,9 @@ TEST_CASE("the journal's events table logs every task transition in order") {
   t.reason = Reason::WorkerLost;
   journal->record_task(job, 0, t, "node-a", 2000);
   REQUIRE(journal->commit());
+  RawDb raw(path);
+  CHECK(raw.column("SELECT ends FROM tasks") == "0");  // requeued, not ended
+
   t.state = pb::RUNNING;
   t.reason = Reason::None;
   t.attempt = 2;
@@ -249,14 +252,131 @@ TEST_CASE("the journal's events table logs every task transition in order") {
   journal->record_task(job, 0, t, "node-b", 4000);
   REQUIRE(journal->commit());
 
+  const std::string ordered = " FROM tasks ORDER BY ordinal";
+  CHECK(raw.column("SELECT state" + ordered) == "4 3");  // FAILED COMPLETED
+  CHECK(raw.column("SELECT attempt" + ordered) == "2 1");
+  CHECK(raw.column("SELECT worker" + ordered) == "node-b node-c");
+  CHECK(raw.column("SELECT exit_code" + ordered) == "2 0");
+  CHECK(raw.column("SELECT ends" + ordered) == "1 1");
+
+  // A result recorded twice (a broker bug) shows: that is what durability.bats looks for.
+  journal->record_task(job, 1, finished_task(1, 0, 3500), "node-c", 5000);
+  REQUIRE(journal->commit());
+  CHECK(raw.column("SELECT ends" + ordered) == "1 2");
+}
+
+TEST_CASE("each job's task rows sit in its own key range, handed out at submit and kept across updates") {
+  TempDir dir;
+  const std::string path = dir.file("journal.db");
+  auto journal = open_journal(path);
+  Job a = make_job(1, "alice", "0-2");
+  Job b = make_job(2, "bob");
+  Job c = make_job(3, "carol", "0-4");
+  journal->record_job(a);
+  journal->record_job(b);
+  journal->record_job(c);
+  REQUIRE(journal->commit());
+  c.spec.set_priority(7);  // an update records the job again
+  journal->record_job(c);
+  // Interleaved, as tasks of several jobs end in one turn.
+  journal->record_task(c, 4, finished_task(1, 0, 100), "w", 100);
+  journal->record_task(a, 2, finished_task(1, 0, 100), "w", 100);
+  journal->record_task(c, 0, finished_task(1, 0, 100), "w", 100);
+  journal->record_task(b, 0, finished_task(1, 0, 100), "w", 100);
+  journal->record_task(a, 0, finished_task(1, 0, 100), "w", 100);
+  REQUIRE(journal->commit());
+
   RawDb raw(path);
-  const std::string ordered = " FROM events ORDER BY seq";
-  CHECK(raw.column("SELECT time_ms" + ordered) == "1000 2000 3000 3500 4000");
-  CHECK(raw.column("SELECT idx" + ordered) == "0 0 0 1 0");
-  CHECK(raw.column("SELECT state" + ordered) == "2 1 2 3 4");  // RUNNING PENDING RUNNING COMPLETED FAILED
-  CHECK(raw.column("SELECT attempt" + ordered) == "1 1 2 1 2");
-  CHECK(raw.column("SELECT worker" + ordered) == "node-a node-a node-b node-c node-b");
-  CHECK(raw.column("SELECT exit_code" + ordered) == "0 0 0 0 2");
-  // The task row holds only the latest state.
-  CHECK(raw.column("SELECT state FROM tasks ORDER BY ordinal") == "4 3");
+  CHECK(raw.column("SELECT first_task FROM jobs ORDER BY id") == "1 4 5");
+  CHECK(raw.column("SELECT value FROM meta WHERE key = 'next_task_key'") == "10");
+  CHECK(raw.column("SELECT key FROM tasks ORDER BY key") == "1 3 4 5 9");
+  auto state = journal->load();
+  REQUIRE(state.is_ok());
+  std::string order;
+  for (const RecoveredTask& t : state->tasks) order += fmt::format("{}:{} ", t.job, t.ordinal);
+  CHECK(order == "1:0 1:2 2:0 3:0 3:4 ");
+  CHECK(journal->check());
+}
+
+TEST_CASE("after a rolled-back group the journal forgets the task keys of the jobs it recorded") {
+  TempDir dir;
+  const std::string path = dir.file("journal.db");
+  auto journal = open_journal(path);
+  Job first = make_job(1, "alice", "0-2");
+  journal->record_job(first);
+  journal->record_task(first, 1, finished_task(1, 0, 100), "w", 100);
+  journal->abandon();  // e.g. a commit the broker knew would fail
+
+  journal->record_task(first, 2, finished_task(1, 0, 150), "w", 150);
+  Status s = journal->commit();
+  REQUIRE_FALSE(s.is_ok());
+  CHECK(contains(s.message(), "record_task: job 1 was never recorded"));
+
+  Job again = make_job(1, "bob", "0-6");  // the id was never shown to anyone: handed out again
+  journal->record_job(again);
+  journal->record_task(again, 6, finished_task(1, 0, 200), "w", 200);
+  REQUIRE(journal->commit());
+  auto state = journal->load();
+  REQUIRE(state.is_ok());
+  REQUIRE(state->tasks.size() == 1);
+  CHECK(state->tasks[0].ordinal == 6);
+  CHECK(RawDb(path).column("SELECT value FROM meta WHERE key = 'next_task_key'") == "8");
+  CHECK(journal->check());
+}
+
+TEST_CASE("a task of a job the journal never recorded fails the group") {
+  TempDir dir;
+  const std::string path = dir.file("journal.db");
+  auto journal = open_journal(path);
+  Job ghost = make_job(9, "alice");
+  journal->record_task(ghost, 0, finished_task(1, 0, 100), "w", 100);
+  Status s = journal->commit();
+  REQUIRE_FALSE(s.is_ok());
+  CHECK(contains(s.message(), "record_task: job 9 was never recorded"));
+  CHECK(RawDb(path).column("SELECT count(*) FROM tasks") == "0");
+}
+
+TEST_CASE("task rows of an open group, written in batches or not yet, are seen by its reads and kept only by its commit") {
+  TempDir dir;
+  const std::string path = dir.file("journal.db");
+  auto journal = open_journal(path);
+  Job job = make_job(1, "alice", "0-99");
+  journal->record_job(job);
+  REQUIRE(journal->commit());
+
+  // 41 rows: more than two full batches and some left over, every row different.
+  auto write = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      TaskRecord t = finished_task(1, i % 3, 1000 + i);
+      if (i % 5 == 0) t.gpus = {static_cast<std::uint32_t>(i)};
+      journal->record_task(job, static_cast<std::uint64_t>(i), t, "node-" + std::to_string(i % 4), 1000 + i);
+    }
+  };
+  auto summary = [](const RecoveredState& state) {
+    std::string out;
+    for (const RecoveredTask& t : state.tasks)
+      out += fmt::format("{}:{}:{}:{}:{} ", t.ordinal, t.record.exit_code, t.record.end_ms, t.worker,
+                         t.record.gpus.empty() ? -1 : static_cast<int>(t.record.gpus[0]));
+    return out;
+  };
+  std::string want;
+  for (int i = 0; i < 41; ++i)
+    want += fmt::format("{}:{}:{}:node-{}:{} ", i, i % 3, 1000 + i, i % 4, i % 5 == 0 ? i : -1);
+
+  write(41);
+  auto inside = journal->load();  // reads through the open group
+  REQUIRE(inside.is_ok());
+  CHECK(summary(*inside) == want);
+  CHECK(journal->check());
+  journal->abandon();
+  auto after_abandon = journal->load();
+  REQUIRE(after_abandon.is_ok());
+  CHECK(after_abandon->tasks.empty());
+
+  write(41);
+  REQUIRE(journal->commit());
+  auto reopened = open_journal(path)->load();
+  REQUIRE(reopened.is_ok());
+  CHECK(summary(*reopened) == want);
+  CHECK(RawDb(path).column("SELECT sum(ends) FROM tasks") == "41");
 }
