@@ -24,7 +24,7 @@ class Journal {
   virtual void record_job(const Job& job) = 0;
   // The job's summary state, end time, wait code and cancelled-while-pending set.
   virtual void record_job_state(const Job& job) = 0;
-  // A task's new state, appended to the event log as well.
+  // A task's new state (the journal also counts how often it was recorded final).
   virtual void record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& task,
                            const std::string& worker, TimeMs now) = 0;
 };
