@@ -132,7 +132,7 @@ Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std
       if (w.state != WorkerState::Lost && w.capacity.cpus >= most) most = w.capacity.cpus, largest = w.name;
     });
     std::string msg = "no registered worker can run a task needing " + job.need.describe() + " in queue " + job.queue;
-    if (!job.constraints.empty()) msg += " with the given constraints";
+    if (!job.extras().constraints.empty()) msg += " with the given constraints";
     msg += largest.empty() ? " (no workers are registered)" : " (largest: " + largest + ", " + std::to_string(most) + " cpus)";
     warnings->push_back(msg + "; it waits until one registers");
   }
@@ -450,7 +450,7 @@ bool BrokerEngine::wait_ready(const Waiter& w, int& code, pb::WaitReply& reply) 
     } else {
       for (auto [lo, hi] : only->intervals()) {
         for (std::uint64_t o = lo; o <= hi && done; ++o) {
-          if (job.cancelled_pending.contains(o)) {
+          if (job.extras().cancelled_pending.contains(o)) {
             c = std::max(c, 125);
             continue;
           }

@@ -43,7 +43,7 @@ void BrokerEngine::handle_logs(const std::string& peer, std::uint64_t rid, const
   pb::LogsReply* out = env.mutable_logs_reply();
   auto rec = job.tasks.find(ordinal);
   if (rec == job.tasks.end() || rec->second.state == pb::PENDING) {
-    if (job.cancelled_pending.contains(ordinal))
+    if (job.extras().cancelled_pending.contains(ordinal))
       return reply_error(peer, rid, 1, "task " + task + " was cancelled before it started; it has no output");
     const Reason why = rec != job.tasks.end() && rec->second.reason != Reason::None ? rec->second.reason : job.reason;
     out->set_state(pb::PENDING);

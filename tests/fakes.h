@@ -43,7 +43,7 @@ class MemoryJournal : public Journal {
   void record_job_state(const Job& job) override {
     auto& r = jobs[job.id];
     r.end_ms = job.end_ms;
-    r.cancelled_pending = job.cancelled_pending.to_string();
+    r.cancelled_pending = job.extras().cancelled_pending.to_string();
     ++writes;
   }
   void record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& t, const std::string& worker,

@@ -126,7 +126,7 @@ TEST_CASE("cancelling a pending job makes it CANCELLED (125) without ever dispat
   CHECK(h.job(id).summary() == pb::CANCELLED);
   CHECK(h.job(id).terminal());
   CHECK(h.job(id).worst_code == 125);
-  CHECK(h.job(id).cancelled_pending.to_string() == "0");
+  CHECK(h.job(id).extras().cancelled_pending.to_string() == "0");
   CHECK(h.journal.jobs.at(id).cancelled_pending == "0");
 
   h.register_worker("A", 1);

@@ -120,7 +120,7 @@ TEST_CASE("journal history carries each finished job's summary and its tasks") {
   lost.signal = 9;
   journal->record_task(job, 0, finished_task(1, 0, 8000), "node-a", 8000);
   journal->record_task(job, 2, lost, "node-b", 9000);
-  job.cancelled_pending.insert(1);
+  job.edit_extras().cancelled_pending.insert(1);
   job.pending.clear();
   job.completed = 1;
   job.failed = 1;

@@ -56,7 +56,7 @@ TEST_CASE("a committed journal group comes back from load() field for field") {
   spec.set_kill_on_invalid_dep(false);
 
   Job array = make_job(2, "bob", "0-9:2");  // indices 0,2,4,6,8
-  array.cancelled_pending.insert(3, 4);     // indices 6 and 8 cancelled before they ran
+  array.edit_extras().cancelled_pending.insert(3, 4);     // indices 6 and 8 cancelled before they ran
   array.pending.erase(3, 4);
 
   TaskRecord running;
