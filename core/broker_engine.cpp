@@ -32,15 +32,15 @@ Job& BrokerEngine::add_job(JobId id, pb::JobSpec spec, TimeMs submit_ms) {
       spec.set_array(job.array.to_string());
     }
   }
-  job.spec = std::move(spec);
-  job.need = requested(job.spec);
-  job.queue = job.spec.queue().empty() ? "default" : job.spec.queue();
-  if (!job.spec.constraints().empty()) {
+  job.spec.assign(spec);
+  job.need = requested(spec);
+  job.queue = spec.queue().empty() ? "default" : spec.queue();
+  if (!spec.constraints().empty()) {
     auto& constraints = job.edit_extras().constraints;
-    for (const auto& [k, v] : job.spec.constraints()) constraints.emplace_back(k, v);
+    for (const auto& [k, v] : spec.constraints()) constraints.emplace_back(k, v);
     std::sort(constraints.begin(), constraints.end());
   }
-  if (auto dep = parse_dependency(job.spec.dependency())) job.dep = std::move(*dep);
+  if (auto dep = parse_dependency(spec.dependency())) job.dep = std::move(*dep);
   job.pending = IntervalSet::range(0, job.array.count() - 1);
   for (JobId target : job.dep.jobs())
     if (Job* t = find(target)) t->edit_extras().dependents.push_back(id);
@@ -83,7 +83,7 @@ void BrokerEngine::dispatch(const Dispatch& d, TimeMs now) {
   ref->set_job(job.id);
   ref->set_index(job.index_of(d.task.ordinal));
   ref->set_attempt(rec.attempt);
-  if (w.specs.insert(job.id).second) *a->mutable_spec() = job.spec;
+  if (w.specs.insert(job.id).second) job.spec.decode_into(a->mutable_spec());
   else a->set_spec_cached(true);
   for (auto g : d.gpus) a->add_gpus(g);
   a->set_is_array(job.is_array);

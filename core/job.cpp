@@ -66,8 +66,10 @@ JobExtras& Job::edit_extras() {
 }
 
 void Job::shed_run_state() {
-  spec.clear_env();
-  spec.clear_script();
+  spec.edit([](pb::JobSpec& s) {
+    s.clear_env();
+    s.clear_script();
+  });
 }
 
 DepView Job::dep_view() const {

@@ -16,6 +16,7 @@
 #include "baton.pb.h"
 #include "core/array_spec.h"
 #include "core/clock.h"
+#include "core/compact_spec.h"
 #include "core/dependency.h"
 #include "core/ids.h"
 #include "core/interval_set.h"
@@ -96,14 +97,18 @@ struct JobExtras {
 };
 
 // Memory per pending job is a stated goal (BENCHMARKS.md, section 5: at most
-// 1 KiB in the broker): a queue of a million one-task jobs must fit. So Job
-// holds inline only what every job uses; the rarely used parts live in
-// JobExtras behind `extras_`, which stays null for a plain job.
-// extras() reads (the defaults when there are none, without allocating);
-// edit_extras() is for writes and allocates on first use.
+// 1 KiB in the broker, all structures counted): a queue of a million one-task
+// jobs must fit. So Job holds inline only what every job uses:
+// - the rarely used parts live in JobExtras behind `extras_`, which stays null
+//   for a plain job. extras() reads (the defaults when there are none, without
+//   allocating); edit_extras() is for writes and allocates on first use;
+// - the spec is a CompactSpec (its wire form plus the fields scheduling reads),
+//   not a pb::JobSpec, which costs ~850 bytes even for `true`;
+// - a plain job's ArraySpec allocates nothing.
+// tests/core/job_memory_test.cpp holds these to a bound.
 struct Job {
   JobId id = 0;
-  pb::JobSpec spec;
+  CompactSpec spec;               // decoded where scheduling reads it (compact_spec.h)
   TimeMs submit_ms = 0;
   ArraySpec array;
   bool is_array = false;

@@ -35,7 +35,7 @@ class MemoryJournal : public Journal {
   void record_job(const Job& job) override {
     auto& r = jobs[job.id];
     r.id = job.id;
-    r.spec = job.spec;
+    r.spec = job.spec.full();
     r.submit_ms = job.submit_ms;
     next_id = std::max(next_id, job.id + 1);
     ++writes;

@@ -107,7 +107,9 @@ TEST_CASE("Limits releases only as many waiters as there is room") {
   auto alice_job = [](JobId id) {
     Job j;
     j.id = id;
-    j.spec.set_user("alice");
+    pb::JobSpec spec;
+    spec.set_user("alice");
+    j.spec.assign(spec);
     j.queue = "default";
     return j;
   };

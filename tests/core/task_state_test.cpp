@@ -316,11 +316,11 @@ TEST_SUITE("core.task_state") {
     s.set_script("#!/bin/sh\necho hi\n");
     const JobId id = h.submit(s);
     h.tick();
-    CHECK(h.job(id).spec.env_size() == 1);
+    CHECK(h.job(id).spec.full().env_size() == 1);
     h.complete(id);
     CHECK(h.job(id).summary() == pb::COMPLETED);
-    CHECK(h.job(id).spec.env_size() == 0);
-    CHECK(h.job(id).spec.script().empty());
+    CHECK(h.job(id).spec.full().env_size() == 0);
+    CHECK(h.job(id).spec.full().script().empty());
     CHECK(h.job(id).spec.name() == "env-heavy");
     CHECK(h.journal.jobs.at(id).spec.env_size() == 1);
   }
