@@ -19,7 +19,7 @@ void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::op
   out->set_submit_ms(job.submit_ms);
   out->set_end_ms(job.end_ms);
   out->set_is_array(job.is_array);
-  out->set_array(job.is_array ? job.spec.array() : "");
+  out->set_array(job.is_array ? job.array.to_string() : "");
   out->set_throttle(job.spec.throttle());
   out->set_priority(job.spec.priority());
   out->set_nice(job.spec.nice());

@@ -8,7 +8,6 @@ void CompactSpec::assign(const pb::JobSpec& spec) {
   wire_ = std::move(wire);
   name_ = spec.name();
   user_ = spec.user();
-  array_ = spec.array();
   time_limit_s_ = spec.time_limit_s();
   retry_delay_ms_ = spec.retry_delay_ms();
   begin_ms_ = spec.begin_ms();

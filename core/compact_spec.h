@@ -44,7 +44,6 @@ class CompactSpec {
 
   const std::string& name() const { return name_; }
   const std::string& user() const { return user_; }
-  const std::string& array() const { return array_; }
   std::int64_t time_limit_s() const { return time_limit_s_; }
   std::int64_t retry_delay_ms() const { return retry_delay_ms_; }
   std::int64_t begin_ms() const { return begin_ms_; }
@@ -58,7 +57,7 @@ class CompactSpec {
 
  private:
   std::string wire_;
-  std::string name_, user_, array_;
+  std::string name_, user_;  // not the array expression: Job::array has it
   std::int64_t time_limit_s_ = 0, retry_delay_ms_ = 0, begin_ms_ = 0;
   std::int32_t priority_ = 0, nice_ = 0;
   std::uint32_t throttle_ = 0, retries_ = 0;

@@ -47,7 +47,7 @@ TEST_CASE("a throttled array never runs more than N tasks at once") {
   h.register_worker("A", 16);
   const JobId id = h.submit(array("0-9%3"));
   CHECK(h.job(id).spec.throttle() == 3);
-  CHECK(h.job(id).spec.array() == "0-9");
+  CHECK(h.job(id).spec.full().array() == "0-9");
 
   std::vector<pb::TaskRef> running;
   std::size_t most = 0;

@@ -54,7 +54,6 @@ TEST_CASE("the fields scheduling reads are there without decoding") {
   const CompactSpec c(sample());
   CHECK(c.name() == "nightly");
   CHECK(c.user() == "alice");
-  CHECK(c.array() == "0-9:2");
   CHECK(c.throttle() == 3);
   CHECK(c.time_limit_s() == 3600);
   CHECK(c.priority() == 7);
