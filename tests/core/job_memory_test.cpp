@@ -12,8 +12,9 @@ using namespace baton::test;
 TEST_SUITE("core.job_memory") {
 
 TEST_CASE("a Job holds inline only what every job uses") {
-  // Was 1040 bytes, with the rarely used parts and a pb::JobSpec inline.
-  CHECK(sizeof(Job) <= 544);
+  // Was 1040 bytes, with the rarely used parts and a pb::JobSpec inline; 536
+  // now. The slack is for a counter or two, not for another set or string.
+  CHECK(sizeof(Job) <= 576);
 }
 
 TEST_CASE("a plain pending job allocates no extras, even after a scheduling pass") {
