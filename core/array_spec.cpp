@@ -102,6 +102,9 @@ std::string format_run(TaskIndex lo, TaskIndex step, std::uint64_t count) {
 
 }  // namespace
 
+const std::vector<ArraySpec::Run> ArraySpec::kOneRun{Run{}};
+const std::vector<std::uint64_t> ArraySpec::kOneStart{0};
+
 ArraySpec::ArraySpec(std::vector<Run> runs) : runs_(std::move(runs)) {
   starts_.clear();
   total_ = 0;
@@ -145,19 +148,19 @@ Result<ArraySpec::Parsed> ArraySpec::parse(std::string_view text, std::uint64_t 
 }
 
 TaskIndex ArraySpec::index_at(std::uint64_t ordinal) const {
-  auto it = std::upper_bound(starts_.begin(), starts_.end(), ordinal);
-  const std::size_t r = static_cast<std::size_t>(it - starts_.begin()) - 1;
-  return static_cast<TaskIndex>(runs_[r].lo + runs_[r].step * (ordinal - starts_[r]));
+  auto it = std::upper_bound(starts().begin(), starts().end(), ordinal);
+  const std::size_t r = static_cast<std::size_t>(it - starts().begin()) - 1;
+  return static_cast<TaskIndex>(runs()[r].lo + runs()[r].step * (ordinal - starts()[r]));
 }
 
 std::optional<std::uint64_t> ArraySpec::ordinal_of(TaskIndex index) const {
-  auto it = std::upper_bound(runs_.begin(), runs_.end(), index,
+  auto it = std::upper_bound(runs().begin(), runs().end(), index,
                              [](TaskIndex v, const Run& r) { return v < r.lo; });
-  if (it == runs_.begin()) return std::nullopt;
-  const std::size_t r = static_cast<std::size_t>(it - runs_.begin()) - 1;
-  const Run& run = runs_[r];
+  if (it == runs().begin()) return std::nullopt;
+  const std::size_t r = static_cast<std::size_t>(it - runs().begin()) - 1;
+  const Run& run = runs()[r];
   if (index > run.hi() || (index - run.lo) % run.step != 0) return std::nullopt;
-  return starts_[r] + (index - run.lo) / run.step;
+  return starts()[r] + (index - run.lo) / run.step;
 }
 
 Result<IntervalSet> ArraySpec::ordinals_in(std::string_view expr) const {
@@ -167,13 +170,13 @@ Result<IntervalSet> ArraySpec::ordinals_in(std::string_view expr) const {
   for (const Term& t : *terms) {
     // Indices of an arithmetic run inside [lo, hi] are contiguous in ordinals.
     IntervalSet in_range;
-    for (std::size_t r = 0; r < runs_.size(); ++r) {
-      const Run& run = runs_[r];
+    for (std::size_t r = 0; r < runs().size(); ++r) {
+      const Run& run = runs()[r];
       if (run.hi() < t.lo || run.lo > t.hi) continue;
       const std::uint64_t first =
           t.lo <= run.lo ? 0 : (std::uint64_t(t.lo) - run.lo + run.step - 1) / run.step;
       const std::uint64_t last = std::min<std::uint64_t>(run.count - 1, (std::uint64_t(t.hi) - run.lo) / run.step);
-      if (first <= last) in_range.insert(starts_[r] + first, starts_[r] + last);
+      if (first <= last) in_range.insert(starts()[r] + first, starts()[r] + last);
     }
     if (t.step == 1) {
       out.insert(in_range);
@@ -193,7 +196,7 @@ Result<IntervalSet> ArraySpec::ordinals_in(std::string_view expr) const {
 
 std::string ArraySpec::to_string() const {
   std::string s;
-  for (const Run& r : runs_) {
+  for (const Run& r : runs()) {
     if (!s.empty()) s += ',';
     s += format_run(r.lo, r.step, r.count);
   }
@@ -207,13 +210,13 @@ std::string ArraySpec::format_ordinals(const IntervalSet& ordinals, std::size_t 
     // An ordinal interval may span several runs; emit one term per run piece.
     std::uint64_t o = a;
     while (o <= b) {
-      auto it = std::upper_bound(starts_.begin(), starts_.end(), o);
-      const std::size_t r = static_cast<std::size_t>(it - starts_.begin()) - 1;
-      const std::uint64_t run_end = starts_[r] + runs_[r].count - 1;
+      auto it = std::upper_bound(starts().begin(), starts().end(), o);
+      const std::size_t r = static_cast<std::size_t>(it - starts().begin()) - 1;
+      const std::uint64_t run_end = starts()[r] + runs()[r].count - 1;
       const std::uint64_t piece_end = std::min(run_end, b);
       if (terms == max_terms) return s + ",...";
       if (!s.empty()) s += ',';
-      s += format_run(index_at(o), runs_[r].step, piece_end - o + 1);
+      s += format_run(index_at(o), runs()[r].step, piece_end - o + 1);
       ++terms;
       o = piece_end + 1;
     }

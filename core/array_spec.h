@@ -36,9 +36,9 @@ class ArraySpec {
   static Result<Parsed> parse(std::string_view text, std::uint64_t max_size);
 
   std::uint64_t count() const { return total_; }
-  TaskIndex min() const { return runs_.empty() ? 0 : runs_.front().lo; }
-  TaskIndex max() const { return runs_.empty() ? 0 : runs_.back().hi(); }
-  const std::vector<Run>& runs() const { return runs_; }
+  TaskIndex min() const { return runs().empty() ? 0 : runs().front().lo; }
+  TaskIndex max() const { return runs().empty() ? 0 : runs().back().hi(); }
+  const std::vector<Run>& runs() const { return plain() ? kOneRun : runs_; }
 
   TaskIndex index_at(std::uint64_t ordinal) const;
   std::optional<std::uint64_t> ordinal_of(TaskIndex index) const;
@@ -54,8 +54,15 @@ class ArraySpec {
 
  private:
   explicit ArraySpec(std::vector<Run> runs);
-  std::vector<Run> runs_{Run{}};
-  std::vector<std::uint64_t> starts_{0};  // ordinal of each run's first task
+  // A plain job's one-task array allocates nothing (memory per pending job,
+  // see job.h): empty vectors with a total of 1 stand for kOneRun.
+  bool plain() const { return runs_.empty() && total_ == 1; }
+  const std::vector<std::uint64_t>& starts() const { return plain() ? kOneStart : starts_; }
+  static const std::vector<Run> kOneRun;
+  static const std::vector<std::uint64_t> kOneStart;
+
+  std::vector<Run> runs_;
+  std::vector<std::uint64_t> starts_;  // ordinal of each run's first task
   std::uint64_t total_ = 1;
 };
 

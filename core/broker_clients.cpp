@@ -132,7 +132,7 @@ Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std
       if (w.state != WorkerState::Lost && w.capacity.cpus >= most) most = w.capacity.cpus, largest = w.name;
     });
     std::string msg = "no registered worker can run a task needing " + job.need.describe() + " in queue " + job.queue;
-    if (!job.constraints.empty()) msg += " with the given constraints";
+    if (!job.extras().constraints.empty()) msg += " with the given constraints";
     msg += largest.empty() ? " (no workers are registered)" : " (largest: " + largest + ", " + std::to_string(most) + " cpus)";
     warnings->push_back(msg + "; it waits until one registers");
   }
@@ -253,7 +253,7 @@ void BrokerEngine::handle_hold(const std::string& peer, std::uint64_t rid, const
       continue;
     }
     if (job.spec.hold() == m.hold()) continue;
-    job.spec.set_hold(m.hold());
+    job.spec.edit([&](pb::JobSpec& s) { s.set_hold(m.hold()); });
     journal_.record_job(job);
     sched_.regate(job, now);
   }
@@ -279,7 +279,7 @@ void BrokerEngine::handle_update(const std::string& peer, std::uint64_t rid, con
     reply_error(peer, rid, 1, "job " + m.target() + " already finished");
     return;
   }
-  pb::JobSpec next = job.spec;
+  pb::JobSpec next = job.spec.full();
   const bool privileged = who.authenticated ? who.admin : m.uid() == cfg_.owner_uid || m.uid() == 0;
   bool throttle_changed = false, name_changed = false;
   for (const auto& [key, value] : m.fields()) {
@@ -345,7 +345,7 @@ void BrokerEngine::handle_update(const std::string& peer, std::uint64_t rid, con
     }
     groups_[{next.user(), next.name()}].insert(job.id);
   }
-  job.spec = std::move(next);
+  job.spec.assign(next);
   journal_.record_job(job);
   pool_.for_each([&](Worker& w) { w.specs.erase(job.id); });  // send the new spec with the next task
   if (name_changed && job.dep.has(DepType::Singleton)) reevaluate(job, now);
@@ -450,7 +450,7 @@ bool BrokerEngine::wait_ready(const Waiter& w, int& code, pb::WaitReply& reply) 
     } else {
       for (auto [lo, hi] : only->intervals()) {
         for (std::uint64_t o = lo; o <= hi && done; ++o) {
-          if (job.cancelled_pending.contains(o)) {
+          if (job.extras().cancelled_pending.contains(o)) {
             c = std::max(c, 125);
             continue;
           }

@@ -32,15 +32,18 @@ Job& BrokerEngine::add_job(JobId id, pb::JobSpec spec, TimeMs submit_ms) {
       spec.set_array(job.array.to_string());
     }
   }
-  job.spec = std::move(spec);
-  job.need = requested(job.spec);
-  job.queue = job.spec.queue().empty() ? "default" : job.spec.queue();
-  for (const auto& [k, v] : job.spec.constraints()) job.constraints.emplace_back(k, v);
-  std::sort(job.constraints.begin(), job.constraints.end());
-  if (auto dep = parse_dependency(job.spec.dependency())) job.dep = std::move(*dep);
+  job.spec.assign(spec);
+  job.need = requested(spec);
+  job.queue = spec.queue().empty() ? "default" : spec.queue();
+  if (!spec.constraints().empty()) {
+    auto& constraints = job.edit_extras().constraints;
+    for (const auto& [k, v] : spec.constraints()) constraints.emplace_back(k, v);
+    std::sort(constraints.begin(), constraints.end());
+  }
+  if (auto dep = parse_dependency(spec.dependency())) job.dep = std::move(*dep);
   job.pending = IntervalSet::range(0, job.array.count() - 1);
   for (JobId target : job.dep.jobs())
-    if (Job* t = find(target)) t->dependents.push_back(id);
+    if (Job* t = find(target)) t->edit_extras().dependents.push_back(id);
   // Ids grow, so these inserts land at the end: amortized O(1).
   auto& group = groups_[{job.spec.user(), job.spec.name()}];
   group.emplace_hint(group.end(), id);
@@ -80,7 +83,7 @@ void BrokerEngine::dispatch(const Dispatch& d, TimeMs now) {
   ref->set_job(job.id);
   ref->set_index(job.index_of(d.task.ordinal));
   ref->set_attempt(rec.attempt);
-  if (w.specs.insert(job.id).second) *a->mutable_spec() = job.spec;
+  if (w.specs.insert(job.id).second) job.spec.decode_into(a->mutable_spec());
   else a->set_spec_cached(true);
   for (auto g : d.gpus) a->add_gpus(g);
   if (d.queued) a->set_queued(true);
@@ -146,7 +149,7 @@ void BrokerEngine::finish_task(Job& job, std::uint64_t ordinal, const pb::TaskRe
   else if (r.outcome() == pb::EXITED && r.exit_code() == 0 && r.signal() == 0) state = pb::COMPLETED;
   if (r.outcome() == pb::LAUNCH_FAILED) {
     spdlog::warn("task {} could not start: {}", job.task_name(ordinal), r.error());
-    job.errors[ordinal] = r.error();
+    job.edit_extras().errors[ordinal] = r.error();
     if (rec.exit_code == 0) rec.exit_code = 127;
   }
 
@@ -201,7 +204,7 @@ void BrokerEngine::end_task(Job& job, std::uint64_t ordinal, TaskRecord& rec, Ta
 }
 
 void BrokerEngine::task_terminal(Job& job, std::uint64_t ordinal, TimeMs now) {
-  for (JobId d : job.dependents) {
+  for (JobId d : job.extras().dependents) {
     Job* dep = find(d);
     if (dep && dep->dep.has(DepType::AfterCorr)) corr_update(*dep, job, ordinal, now);
   }
@@ -289,8 +292,8 @@ void BrokerEngine::reevaluate(Job& job, TimeMs now) {
   if (s == DepState::Never && kill) {
     spdlog::info("job {}: dependency {} can never be satisfied; cancelling it", job.id, job.dep.to_string());
     IntervalSet all = job.pending;
-    all.insert(job.corr_wait);
-    all.insert(job.corr_never);
+    all.insert(job.extras().corr_wait);
+    all.insert(job.extras().corr_never);
     cancel_pending(job, all, now);
     return;
   }
@@ -305,7 +308,7 @@ void BrokerEngine::settle_dependencies(TimeMs now) {
     Job* job = find(id);
     if (!job) continue;
     if (job->dep.has(DepType::Singleton)) reevaluate(*job, now);
-    const std::vector<JobId> dependents = job->dependents;
+    const std::vector<JobId> dependents = job->extras().dependents;
     for (JobId d : dependents)
       if (Job* dep = find(d)) reevaluate(*dep, now);
   }
@@ -316,15 +319,16 @@ void BrokerEngine::corr_init(Job& job) {
   for (const auto& t : job.dep.terms)
     if (t.type == DepType::AfterCorr) term = &t;
   if (!term) return;
-  job.corr_wait = job.pending;
+  JobExtras& x = job.edit_extras();
+  x.corr_wait = job.pending;
   job.pending.clear();
   const Job* src = find(term->jobs.front());
   if (!src) {
     // A source that left memory ended long ago: its tasks all completed, or
     // which ones did is no longer known (treated as not completed).
     if (auto e = evicted_.find(term->jobs.front()); e != evicted_.end()) {
-      (e->second.view.all_ok ? job.pending : job.corr_never).insert(job.corr_wait);
-      job.corr_wait.clear();
+      (e->second.view.all_ok ? job.pending : x.corr_never).insert(x.corr_wait);
+      x.corr_wait.clear();
     }
     return;
   }
@@ -338,9 +342,10 @@ void BrokerEngine::corr_init(Job& job) {
 // the job is being built" (submit, restore): only the sets change then.
 void BrokerEngine::corr_update(Job& dep, const Job& src, std::uint64_t ordinal, TimeMs now) {
   auto settle = [&](std::uint64_t mine, bool ok) {
-    if (!dep.corr_wait.contains(mine)) return;
-    dep.corr_wait.erase(mine);
-    (ok ? dep.pending : dep.corr_never).insert(mine);
+    if (!dep.extras().corr_wait.contains(mine)) return;
+    JobExtras& x = dep.edit_extras();
+    x.corr_wait.erase(mine);
+    (ok ? dep.pending : x.corr_never).insert(mine);
   };
   if (ordinal != UINT64_MAX) {
     const TaskIndex idx = src.index_of(ordinal);
@@ -351,19 +356,19 @@ void BrokerEngine::corr_update(Job& dep, const Job& src, std::uint64_t ordinal, 
   if (src.terminal()) {
     // Tasks with no counterpart follow the whole job (afterok semantics).
     const bool ok = src.dep_view().all_ok;
-    IntervalSet rest = dep.corr_wait;
+    IntervalSet rest = dep.extras().corr_wait;
     for (auto [lo, hi] : rest.intervals())
       for (std::uint64_t o = lo; o <= hi; ++o)
         if (!src.array.ordinal_of(dep.index_of(o))) settle(o, ok);
     // Counterparts cancelled before they ran count as not completed.
-    for (auto [lo, hi] : src.cancelled_pending.intervals())
+    for (auto [lo, hi] : src.extras().cancelled_pending.intervals())
       for (std::uint64_t o = lo; o <= hi; ++o)
         if (auto mine = dep.array.ordinal_of(src.index_of(o))) settle(*mine, false);
   }
-  if (now && !dep.corr_never.empty()) {
+  if (now && !dep.extras().corr_never.empty()) {
     const bool kill = dep.spec.has_kill_on_invalid_dep() ? dep.spec.kill_on_invalid_dep() : cfg_.kill_on_invalid_dep;
     if (kill) {
-      IntervalSet never = dep.corr_never;
+      IntervalSet never = dep.extras().corr_never;
       cancel_pending(dep, never, now);
       return;
     }
@@ -379,11 +384,14 @@ void BrokerEngine::corr_update(Job& dep, const Job& src, std::uint64_t ordinal, 
 
 void BrokerEngine::cancel_pending(Job& job, const IntervalSet& ordinals, TimeMs now) {
   IntervalSet hit = job.pending.intersect(ordinals);
-  hit.insert(job.corr_wait.intersect(ordinals));
-  hit.insert(job.corr_never.intersect(ordinals));
+  if (job.has_extras()) {
+    JobExtras& x = job.edit_extras();
+    hit.insert(x.corr_wait.intersect(ordinals));
+    hit.insert(x.corr_never.intersect(ordinals));
+    x.corr_wait.erase(hit);
+    x.corr_never.erase(hit);
+  }
   job.pending.erase(hit);
-  job.corr_wait.erase(hit);
-  job.corr_never.erase(hit);
   // Tasks never started are kept as a compact cancelled set; tasks with a
   // record (requeued, or waiting out a retry delay) end as records.
   std::vector<std::uint64_t> with_record;
@@ -391,7 +399,7 @@ void BrokerEngine::cancel_pending(Job& job, const IntervalSet& ordinals, TimeMs 
     for (auto it = job.tasks.lower_bound(lo); it != job.tasks.end() && it->first <= hi; ++it)
       if (it->second.state == pb::PENDING) with_record.push_back(it->first);
   for (std::uint64_t o : with_record) hit.erase(o);
-  job.cancelled_pending.insert(hit);
+  if (!hit.empty()) job.edit_extras().cancelled_pending.insert(hit);
   if (!hit.empty()) job.worst_code = std::max(job.worst_code, 125);
   for (std::uint64_t o : with_record) {
     TaskRecord& rec = job.tasks.at(o);

@@ -43,7 +43,7 @@ void BrokerEngine::handle_logs(const std::string& peer, std::uint64_t rid, const
   pb::LogsReply* out = env.mutable_logs_reply();
   auto rec = job.tasks.find(ordinal);
   if (rec == job.tasks.end() || rec->second.state == pb::PENDING) {
-    if (job.cancelled_pending.contains(ordinal))
+    if (job.extras().cancelled_pending.contains(ordinal))
       return reply_error(peer, rid, 1, "task " + task + " was cancelled before it started; it has no output");
     const Reason why = rec != job.tasks.end() && rec->second.reason != Reason::None ? rec->second.reason : job.reason;
     out->set_state(pb::PENDING);
@@ -56,7 +56,7 @@ void BrokerEngine::handle_logs(const std::string& peer, std::uint64_t rid, const
     return reply_error(peer, rid, 1, "task " + task + " never ran on a worker; it has no output");
   const Worker& w = pool_.at(t.worker);
 
-  const TaskFiles files = task_files(job.spec, {job.id, job.index_of(ordinal), job.is_array, job.spec.name(),
+  const TaskFiles files = task_files(job.spec.full(), {job.id, job.index_of(ordinal), job.is_array, job.spec.name(),
                                                 job.spec.user(), w.host.empty() ? w.name : w.host});
   const bool own_stderr = m.want_stderr() && !files.stderr_path.empty();
   out->set_started(true);

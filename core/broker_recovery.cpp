@@ -12,9 +12,11 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
   for (RecoveredJob& rj : state.jobs) {
     next_id_ = std::max(next_id_, rj.id + 1);
     Job& job = add_job(rj.id, std::move(rj.spec), rj.submit_ms);
-    if (auto c = IntervalSet::parse(rj.cancelled_pending)) job.cancelled_pending = std::move(*c);
-    job.pending.erase(job.cancelled_pending);
-    if (!job.cancelled_pending.empty()) job.worst_code = 125;
+    if (auto c = IntervalSet::parse(rj.cancelled_pending); c && !c->empty()) {
+      job.pending.erase(*c);
+      job.edit_extras().cancelled_pending = std::move(*c);
+      job.worst_code = 125;
+    }
     job.end_ms = rj.end_ms;
   }
   std::size_t running = 0;

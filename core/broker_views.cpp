@@ -19,7 +19,7 @@ void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::op
   out->set_submit_ms(job.submit_ms);
   out->set_end_ms(job.end_ms);
   out->set_is_array(job.is_array);
-  out->set_array(job.is_array ? job.spec.array() : "");
+  out->set_array(job.is_array ? job.array.to_string() : "");
   out->set_throttle(job.spec.throttle());
   out->set_priority(job.spec.priority());
   out->set_nice(job.spec.nice());
@@ -27,9 +27,9 @@ void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::op
   out->set_time_limit_s(job.spec.time_limit_s());
   out->set_total_tasks(static_cast<std::uint32_t>(job.total()));
   IntervalSet pend = job.pending;
-  pend.insert(job.corr_wait);
-  pend.insert(job.corr_never);
-  IntervalSet cancelled = job.cancelled_pending;
+  pend.insert(job.extras().corr_wait);
+  pend.insert(job.extras().corr_never);
+  IntervalSet cancelled = job.extras().cancelled_pending;
   if (only) {
     pend = pend.intersect(*only);
     cancelled = cancelled.intersect(*only);
@@ -43,7 +43,7 @@ void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::op
   std::map<int, IntervalSet> ended;  // by state, when summarizing
   for (const auto& [ordinal, rec] : job.tasks) {
     if (only && !only->contains(ordinal)) continue;
-    if (summarize && is_terminal(rec.state) && !job.errors.count(ordinal)) {
+    if (summarize && is_terminal(rec.state) && !job.extras().errors.count(ordinal)) {
       ended[rec.state].insert(ordinal);
       continue;
     }
@@ -60,7 +60,7 @@ void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::op
     t->set_max_rss_kb(rec.max_rss_kb);
     t->set_cpu_ms(rec.cpu_ms);
     t->set_outcome(rec.outcome);
-    if (auto e = job.errors.find(ordinal); e != job.errors.end()) t->set_error(e->second);
+    if (auto e = job.extras().errors.find(ordinal); e != job.extras().errors.end()) t->set_error(e->second);
   }
   for (const auto& [state, set] : ended) {
     pb::TaskRange* r = out->add_finished();
@@ -133,7 +133,7 @@ std::string never_fits(const WorkerPool& pool, const Job& job) {
     any = true;
     if (!w.serves(job.queue)) return;
     queue = true;
-    if (!w.matches(job.constraints)) return;
+    if (!w.matches(job.extras().constraints)) return;
     labels = true;
     if (!largest || w.capacity.cpus > largest->capacity.cpus) largest = &w;
     cpus = std::max(cpus, w.capacity.cpus);
@@ -144,7 +144,7 @@ std::string never_fits(const WorkerPool& pool, const Job& job) {
   if (!queue) return "no registered worker serves queue " + job.queue;
   if (!labels) {
     std::string c;
-    for (const auto& [k, v] : job.constraints) c += (c.empty() ? "" : ", ") + k + "=" + v;
+    for (const auto& [k, v] : job.extras().constraints) c += (c.empty() ? "" : ", ") + k + "=" + v;
     return "no worker in queue " + job.queue + " has the labels " + c;
   }
   if (job.need.cpus > cpus)
@@ -216,7 +216,7 @@ void BrokerEngine::handle_explain(const std::string& peer, std::uint64_t rid, co
                         format_duration((job.spec.begin_ms() - now) / 1000 * 1000)));
         break;
       case Gate::Limit: {
-        const std::uint32_t running = sched_.limits().running(job.limit_key);
+        const std::uint32_t running = sched_.limits().running(job.extras().limit_key);
         if (job.reason == Reason::Throttle)
           say(fmt::format("throttled: {} of at most {} tasks of this array are running (%{})", running, job.spec.throttle(), job.spec.throttle()));
         else if (job.reason == Reason::UserLimit)
@@ -265,10 +265,10 @@ void BrokerEngine::handle_explain(const std::string& peer, std::uint64_t rid, co
       }
       default: break;
     }
-    if (!job.corr_wait.empty())
-      say(fmt::format("{} task(s) wait for their matching task of job {} (aftercorr)", job.corr_wait.size(), job.dep.jobs().front()));
-    if (!job.corr_never.empty())
-      say(fmt::format("{} task(s) can never start: their matching task did not complete", job.corr_never.size()));
+    if (!job.extras().corr_wait.empty())
+      say(fmt::format("{} task(s) wait for their matching task of job {} (aftercorr)", job.extras().corr_wait.size(), job.dep.jobs().front()));
+    if (!job.extras().corr_never.empty())
+      say(fmt::format("{} task(s) can never start: their matching task did not complete", job.extras().corr_never.size()));
     for (const auto& [o, rec] : job.tasks)
       if (rec.state == pb::PENDING && rec.eligible_ms > now)
         say(fmt::format("task {} retries at {} (attempt {} failed)", job.task_name(o), format_local_time(rec.eligible_ms), rec.attempt));

@@ -54,20 +54,29 @@ TaskState Job::summary() const {
   if (pending_total() > 0) return pb::PENDING;
   if (failed > 0) return pb::FAILED;
   if (timed_out > 0) return pb::TIMEOUT;
-  if (cancelled > 0 || !cancelled_pending.empty()) return pb::CANCELLED;
+  if (cancelled > 0 || !extras().cancelled_pending.empty()) return pb::CANCELLED;
   return pb::COMPLETED;
 }
 
+const JobExtras Job::kNoExtras{};
+
+JobExtras& Job::edit_extras() {
+  if (!extras_) extras_ = std::make_unique<JobExtras>();
+  return *extras_;
+}
+
 void Job::shed_run_state() {
-  spec.clear_env();
-  spec.clear_script();
+  spec.edit([](pb::JobSpec& s) {
+    s.clear_env();
+    s.clear_script();
+  });
 }
 
 DepView Job::dep_view() const {
   DepView v;
   v.terminal = terminal();
   v.started = ever_started || v.terminal;
-  v.any_bad = failed + timed_out + cancelled > 0 || !cancelled_pending.empty();
+  v.any_bad = failed + timed_out + cancelled > 0 || !extras().cancelled_pending.empty();
   v.all_ok = v.terminal && !v.any_bad;
   return v;
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "baton.pb.h"
 #include "core/array_spec.h"
 #include "core/clock.h"
+#include "core/compact_spec.h"
 #include "core/dependency.h"
 #include "core/ids.h"
 #include "core/interval_set.h"
@@ -81,23 +83,41 @@ int wait_code(const TaskRecord& t);
 // Where a job's pending tasks are held back, if anywhere.
 enum class Gate : std::uint8_t { None, Ready, Held, Dependency, Begin, Limit, Parked };
 
+// What few jobs use: aftercorr dependencies, cancelling tasks that never
+// ran, launch failures, constraints, caps, and being depended on. Kept behind
+// one pointer in Job (see there) and allocated on first write.
+struct JobExtras {
+  std::vector<std::pair<std::string, std::string>> constraints;  // LABEL=VALUE, sorted
+  IntervalSet corr_wait;          // aftercorr: waiting on the matching task
+  IntervalSet corr_never;         // aftercorr: the matching task did not complete
+  IntervalSet cancelled_pending;  // cancelled before they ever ran (journaled with the job)
+  std::map<std::uint64_t, std::string> errors;  // why a task could not start (launch failures only)
+  std::string limit_key;          // the cap that holds it back, when gate == Limit
+  std::vector<JobId> dependents;  // jobs whose dependency names this one
+};
+
+// Memory per pending job is a stated goal (BENCHMARKS.md, section 5: at most
+// 1 KiB in the broker, all structures counted): a queue of a million one-task
+// jobs must fit. So Job holds inline only what every job uses:
+// - the rarely used parts live in JobExtras behind `extras_`, which stays null
+//   for a plain job. extras() reads (the defaults when there are none, without
+//   allocating); edit_extras() is for writes and allocates on first use;
+// - the spec is a CompactSpec (its wire form plus the fields scheduling reads),
+//   not a pb::JobSpec, which costs ~850 bytes even for `true`;
+// - a plain job's ArraySpec allocates nothing.
+// tests/core/job_memory_test.cpp holds these to a bound.
 struct Job {
   JobId id = 0;
-  pb::JobSpec spec;
+  CompactSpec spec;               // decoded where scheduling reads it (compact_spec.h)
   TimeMs submit_ms = 0;
   ArraySpec array;
   bool is_array = false;
   Resources need;                 // per task
   std::string queue;              // "default" when the spec names none
-  std::vector<std::pair<std::string, std::string>> constraints;  // LABEL=VALUE
   Dependency dep;
 
   IntervalSet pending;            // ordinals that may be dispatched (gates permitting)
-  IntervalSet corr_wait;          // aftercorr: waiting on the matching task
-  IntervalSet corr_never;         // aftercorr: the matching task did not complete
-  IntervalSet cancelled_pending;  // cancelled before they ever ran (journaled with the job)
   std::map<std::uint64_t, TaskRecord> tasks;  // by ordinal
-  std::map<std::uint64_t, std::string> errors;  // why a task could not start (launch failures only)
 
   std::uint32_t running = 0;
   std::uint32_t delayed = 0;      // retry backoff or requeued, not yet back in `pending`
@@ -110,15 +130,17 @@ struct Job {
   DepState dep_state = DepState::Satisfied;
   Gate gate = Gate::None;
   Reason reason = Reason::Priority;
-  std::string limit_key;          // the cap that holds it back, when gate == Limit
   std::int64_t order_a = 0;       // ready-queue key, fixed while queued
   std::int64_t order_b = 0;
   TimeMs end_ms = 0;
-  std::vector<JobId> dependents;  // jobs whose dependency names this one
+
+  const JobExtras& extras() const { return extras_ ? *extras_ : kNoExtras; }
+  JobExtras& edit_extras();
+  bool has_extras() const { return extras_ != nullptr; }
 
   std::uint64_t total() const { return array.count(); }
   std::uint64_t pending_total() const {
-    return pending.size() + corr_wait.size() + corr_never.size() + delayed;
+    return pending.size() + extras().corr_wait.size() + extras().corr_never.size() + delayed;
   }
   bool terminal() const { return running == 0 && pending_total() == 0; }
   TaskState summary() const;
@@ -133,6 +155,10 @@ struct Job {
   }
   TaskIndex index_of(std::uint64_t ordinal) const { return array.index_at(ordinal); }
   std::string task_name(std::uint64_t ordinal) const { return format_task(id, index_of(ordinal), is_array); }
+
+ private:
+  static const JobExtras kNoExtras;
+  std::unique_ptr<JobExtras> extras_;
 };
 
 // Jobs by id. Hashed: lookups stay O(1) with a million jobs queued. Not

@@ -78,7 +78,7 @@ void Limits::wait(const Job& job, const std::string& key) {
 }
 
 void Limits::unwait(const Job& job) {
-  auto w = waiting_.find(job.limit_key);
+  auto w = waiting_.find(job.extras().limit_key);
   if (w == waiting_.end()) return;
   w->second.erase(ReadyQueue::Entry{job.order_a, job.order_b, job.id});
   if (w->second.empty()) waiting_.erase(w);

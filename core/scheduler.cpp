@@ -23,8 +23,8 @@ void Scheduler::regate(Job& job, TimeMs now) {
   leave(job);
   if (job.pending.empty()) {
     // Nothing dispatchable; say why the rest waits, if anything does.
-    if (!job.corr_never.empty()) job.reason = Reason::DependencyNeverSatisfied;
-    else if (!job.corr_wait.empty()) job.reason = Reason::Dependency;
+    if (!job.extras().corr_never.empty()) job.reason = Reason::DependencyNeverSatisfied;
+    else if (!job.extras().corr_wait.empty()) job.reason = Reason::Dependency;
     else if (job.delayed > 0) job.reason = Reason::BeginTime;
     return;
   }
@@ -217,7 +217,7 @@ std::vector<Dispatch> Scheduler::pass(TimeMs now) {
       walk.remove();
       job.gate = Gate::Limit;
       job.reason = cap->second;
-      job.limit_key = cap->first;
+      job.edit_extras().limit_key = cap->first;
       limits_.wait(job, cap->first);
       continue;
     }
@@ -258,7 +258,7 @@ std::vector<Dispatch> Scheduler::pass(TimeMs now) {
       // A job that needs at least what an earlier blocked one did, in the
       // same queue with the same constraints, could use no other workers.
       const bool covered = std::any_of(closers.begin(), closers.end(), [&](const Job* c) {
-        return c->queue == job.queue && c->constraints == job.constraints && c->need.fits_in(job.need);
+        return c->queue == job.queue && c->extras().constraints == job.extras().constraints && c->need.fits_in(job.need);
       });
       if (!covered) {
         closers.push_back(&job);

@@ -142,7 +142,7 @@ void WorkerPool::refresh(Worker& w) {
 }
 
 bool WorkerPool::eligible(const Worker& w, const Job& job) const {
-  return job.need.fits_in(w.capacity) && w.serves(job.queue) && w.matches(job.constraints);
+  return job.need.fits_in(w.capacity) && w.serves(job.queue) && w.matches(job.extras().constraints);
 }
 
 bool WorkerPool::could_ever_fit(const Job& job) const {

@@ -194,7 +194,7 @@ void SqliteJournal::record_job(const Job& job) {
     group_error_ = Status::error(fmt::format("journal {}: record_job {}: the spec does not serialize", path_, job.id));
     return;
   }
-  text_buf_ = job.cancelled_pending.to_string();
+  text_buf_ = job.extras().cancelled_pending.to_string();
   {
     Statement& s = sql_->put_job;
     Statement::Use use(s);
@@ -225,7 +225,7 @@ void SqliteJournal::record_job(const Job& job) {
 
 void SqliteJournal::record_job_state(const Job& job) {
   if (!stage()) return;
-  text_buf_ = job.cancelled_pending.to_string();
+  text_buf_ = job.extras().cancelled_pending.to_string();
   Statement& s = sql_->put_job_state;
   Statement::Use use(s);
   s.bind(1, job.id);

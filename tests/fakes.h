@@ -35,7 +35,7 @@ class MemoryJournal : public Journal {
   void record_job(const Job& job) override {
     auto& r = jobs[job.id];
     r.id = job.id;
-    r.spec = job.spec;
+    r.spec = job.spec.full();
     r.submit_ms = job.submit_ms;
     next_id = std::max(next_id, job.id + 1);
     ++writes;
@@ -43,7 +43,7 @@ class MemoryJournal : public Journal {
   void record_job_state(const Job& job) override {
     auto& r = jobs[job.id];
     r.end_ms = job.end_ms;
-    r.cancelled_pending = job.cancelled_pending.to_string();
+    r.cancelled_pending = job.extras().cancelled_pending.to_string();
     ++writes;
   }
   void record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& t, const std::string& worker,

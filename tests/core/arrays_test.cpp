@@ -47,7 +47,7 @@ TEST_CASE("a throttled array never runs more than N tasks at once") {
   h.register_worker("A", 16);
   const JobId id = h.submit(array("0-9%3"));
   CHECK(h.job(id).spec.throttle() == 3);
-  CHECK(h.job(id).spec.array() == "0-9");
+  CHECK(h.job(id).spec.full().array() == "0-9");
 
   std::vector<pb::TaskRef> running;
   std::size_t most = 0;
@@ -86,7 +86,7 @@ TEST_CASE("cancelling some pending tasks of an array leaves the rest to run") {
   BrokerHarness h;
   const JobId id = h.submit(array("0-9"));
   CHECK(h.cancel(std::to_string(id) + "_[3-5]").ok());
-  CHECK(h.job(id).cancelled_pending.to_string() == "3-5");
+  CHECK(h.job(id).extras().cancelled_pending.to_string() == "3-5");
   CHECK(h.job(id).pending.to_string() == "0-2,6-9");
   h.register_worker("A", 16);
   h.tick();

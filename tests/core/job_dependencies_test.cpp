@@ -167,7 +167,7 @@ TEST_CASE("aftercorr starts each array task when its counterpart completes") {
   const JobId two = h.submit(b);
   h.tick();
   CHECK(h.job(two).tasks.empty());
-  CHECK(h.job(two).corr_wait.size() == 3);
+  CHECK(h.job(two).extras().corr_wait.size() == 3);
 
   h.complete(one, 1);
   h.tick();
@@ -178,7 +178,7 @@ TEST_CASE("aftercorr starts each array task when its counterpart completes") {
   h.finish("A", h.ref(one, 0), 1);  // its counterpart failed: task 0 never runs
   h.tick();
   CHECK(h.job(two).tasks.count(0) == 0);
-  CHECK(h.job(two).corr_never.contains(0));
+  CHECK(h.job(two).extras().corr_never.contains(0));
 }
 
 TEST_CASE("cancelling a parent makes its afterok children wait forever") {

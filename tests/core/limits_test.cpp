@@ -104,14 +104,16 @@ TEST_CASE("Limits releases only as many waiters as there is room") {
   SchedulerConfig sc;
   sc.user_limit = 2;
   Limits limits(sc);
-  Job running;
-  running.id = 1;
-  running.spec.set_user("alice");
-  running.queue = "default";
-  Job w1 = running, w2 = running, w3 = running;
-  w1.id = 2;
-  w2.id = 3;
-  w3.id = 4;
+  auto alice_job = [](JobId id) {
+    Job j;
+    j.id = id;
+    pb::JobSpec spec;
+    spec.set_user("alice");
+    j.spec.assign(spec);
+    j.queue = "default";
+    return j;
+  };
+  Job running = alice_job(1), w1 = alice_job(2), w2 = alice_job(3), w3 = alice_job(4);
   limits.started(running);
   limits.started(running);
   REQUIRE(limits.blocked(w1));

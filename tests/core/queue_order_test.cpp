@@ -260,7 +260,7 @@ TEST_CASE("the ready queue reports a job's position for explain") {
   a.submit_ms = kT0;
   b.id = 2;
   b.submit_ms = kT0;
-  b.spec.set_priority(5);
+  b.spec.edit([](pb::JobSpec& s) { s.set_priority(5); });
   c.id = 3;
   c.submit_ms = kT0;
   q.insert(a);

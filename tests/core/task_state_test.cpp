@@ -128,7 +128,7 @@ TEST_CASE("cancelling a pending job makes it CANCELLED (125) without ever dispat
   CHECK(h.job(id).summary() == pb::CANCELLED);
   CHECK(h.job(id).terminal());
   CHECK(h.job(id).worst_code == 125);
-  CHECK(h.job(id).cancelled_pending.to_string() == "0");
+  CHECK(h.job(id).extras().cancelled_pending.to_string() == "0");
   CHECK(h.journal.jobs.at(id).cancelled_pending == "0");
 
   h.register_worker("A", 1);
@@ -318,11 +318,11 @@ TEST_SUITE("core.task_state") {
     s.set_script("#!/bin/sh\necho hi\n");
     const JobId id = h.submit(s);
     h.tick();
-    CHECK(h.job(id).spec.env_size() == 1);
+    CHECK(h.job(id).spec.full().env_size() == 1);
     h.complete(id);
     CHECK(h.job(id).summary() == pb::COMPLETED);
-    CHECK(h.job(id).spec.env_size() == 0);
-    CHECK(h.job(id).spec.script().empty());
+    CHECK(h.job(id).spec.full().env_size() == 0);
+    CHECK(h.job(id).spec.full().script().empty());
     CHECK(h.job(id).spec.name() == "env-heavy");
     CHECK(h.journal.jobs.at(id).spec.env_size() == 1);
   }

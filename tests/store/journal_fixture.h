@@ -50,17 +50,19 @@ inline Job make_job(JobId id, const std::string& user, const std::string& array 
   Job job;
   job.id = id;
   job.submit_ms = 1'700'000'000'000 + static_cast<TimeMs>(id);
-  job.spec.set_name("job" + std::to_string(id));
-  job.spec.set_user(user);
-  job.spec.add_argv("/bin/echo");
-  job.spec.add_argv(std::to_string(id));
+  pb::JobSpec spec;
+  spec.set_name("job" + std::to_string(id));
+  spec.set_user(user);
+  spec.add_argv("/bin/echo");
+  spec.add_argv(std::to_string(id));
   if (!array.empty()) {
     auto parsed = ArraySpec::parse(array, 1'000'000);
     REQUIRE(parsed.is_ok());
     job.array = parsed->spec;
     job.is_array = true;
-    job.spec.set_array(job.array.to_string());
+    spec.set_array(job.array.to_string());
   }
+  job.spec.assign(spec);
   job.pending = IntervalSet::range(0, job.total() - 1);
   return job;
 }

@@ -68,7 +68,7 @@ TEST_CASE("journal history filters by end-time window, final state, name and job
   auto journal = open_journal(dir.file("journal.db"));
   record_jobs(*journal);
   Job failed = make_job(7, "carol");
-  failed.spec.set_name("nightly");
+  failed.spec.edit([](pb::JobSpec& s) { s.set_name("nightly"); });
   journal->record_job(failed);
   TaskRecord t = finished_task(1, 0, 6000);
   t.state = pb::FAILED;
@@ -110,9 +110,11 @@ TEST_CASE("journal history carries each finished job's summary and its tasks") {
   TempDir dir;
   auto journal = open_journal(dir.file("journal.db"));
   Job job = make_job(7, "alice", "0-2%2");
-  job.spec.set_queue("gpu");
-  job.spec.set_throttle(2);
-  job.spec.set_priority(3);
+  job.spec.edit([](pb::JobSpec& s) {
+    s.set_queue("gpu");
+    s.set_throttle(2);
+    s.set_priority(3);
+  });
   journal->record_job(job);
   TaskRecord lost = finished_task(2, 0, 9000);
   lost.state = pb::FAILED;
@@ -120,7 +122,7 @@ TEST_CASE("journal history carries each finished job's summary and its tasks") {
   lost.signal = 9;
   journal->record_task(job, 0, finished_task(1, 0, 8000), "node-a", 8000);
   journal->record_task(job, 2, lost, "node-b", 9000);
-  job.cancelled_pending.insert(1);
+  job.edit_extras().cancelled_pending.insert(1);
   job.pending.clear();
   job.completed = 1;
   job.failed = 1;

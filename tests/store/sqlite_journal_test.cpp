@@ -44,7 +44,7 @@ TEST_CASE("a committed journal group comes back from load() field for field") {
   auto journal = open_journal(dir.file("journal.db"));
 
   Job plain = make_job(1, "alice");
-  pb::JobSpec& spec = plain.spec;
+  pb::JobSpec spec = plain.spec.full();
   spec.set_script(std::string("#!/bin/sh\0echo hi\n", 18));  // bytes, NUL included
   spec.add_env("HOME=/home/alice");
   spec.mutable_resources()->set_cpus(4);
@@ -55,9 +55,10 @@ TEST_CASE("a committed journal group comes back from load() field for field") {
   spec.set_priority(-5);
   spec.set_dependency("afterok:41");
   spec.set_kill_on_invalid_dep(false);
+  plain.spec.assign(spec);
 
   Job array = make_job(2, "bob", "0-9:2");  // indices 0,2,4,6,8
-  array.cancelled_pending.insert(3, 4);     // indices 6 and 8 cancelled before they ran
+  array.edit_extras().cancelled_pending.insert(3, 4);     // indices 6 and 8 cancelled before they ran
   array.pending.erase(3, 4);
 
   TaskRecord running;
@@ -98,11 +99,11 @@ TEST_CASE("a committed journal group comes back from load() field for field") {
   CHECK(state->next_job_id == 3);
   REQUIRE(state->jobs.size() == 2);
   CHECK(state->jobs[0].id == 1);
-  CHECK(same_spec(state->jobs[0].spec, plain.spec));
+  CHECK(same_spec(state->jobs[0].spec, plain.spec.full()));
   CHECK(state->jobs[0].submit_ms == plain.submit_ms);
   CHECK(state->jobs[0].cancelled_pending.empty());
   CHECK(state->jobs[1].id == 2);
-  CHECK(same_spec(state->jobs[1].spec, array.spec));
+  CHECK(same_spec(state->jobs[1].spec, array.spec.full()));
   CHECK(state->jobs[1].cancelled_pending == "3-4");
 
   REQUIRE(state->tasks.size() == 2);
@@ -167,8 +168,10 @@ TEST_CASE("recording a journal job again replaces its row (update, hold, release
   Job job = make_job(1, "alice");
   journal->record_job(job);
   REQUIRE(journal->commit());
-  job.spec.set_hold(true);
-  job.spec.set_priority(10);
+  job.spec.edit([](pb::JobSpec& s) {
+    s.set_hold(true);
+    s.set_priority(10);
+  });
   journal->record_job(job);
   REQUIRE(journal->commit());
   auto state = journal->load();
