@@ -279,7 +279,7 @@ TEST_CASE("each job's task rows sit in its own key range, handed out at submit a
   journal->record_job(b);
   journal->record_job(c);
   REQUIRE(journal->commit());
-  c.spec.set_priority(7);  // an update records the job again
+  c.spec.edit([](pb::JobSpec& s) { s.set_priority(7); });  // an update records the job again
   journal->record_job(c);
   // Interleaved, as tasks of several jobs end in one turn.
   journal->record_task(c, 4, finished_task(1, 0, 100), "w", 100);
