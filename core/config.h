@@ -33,8 +33,8 @@ struct SchedulerConfig {
   // ends, without a round trip to the broker. Only for jobs whose tasks so far
   // ran shorter than `prefetch_below_ms` on average and that need no GPUs or
   // named resources. 0 turns it off.
-  std::uint32_t prefetch = 1;
-  TimeMs prefetch_below_ms = 1000;
+  std::uint32_t prefetch = 4;
+  TimeMs prefetch_below_ms = 200;
 };
 
 struct BrokerConfig {

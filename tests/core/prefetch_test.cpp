@@ -18,6 +18,13 @@ pb::JobSpec array(const std::string& name, const std::string& expr, std::uint32_
   return s;
 }
 
+// Prefetch depth 1 (one queued task per cpu), so the counts below stay small.
+BrokerConfig depth1() {
+  BrokerConfig cfg;
+  cfg.scheduler.prefetch = 1;
+  return cfg;
+}
+
 std::size_t count_queued(const std::vector<pb::Assignment>& as) {
   return std::count_if(as.begin(), as.end(), [](const pb::Assignment& a) { return a.queued(); });
 }
@@ -37,7 +44,7 @@ void run(BrokerHarness& h, JobId id, std::uint64_t ordinal, TimeMs ms) {
 TEST_SUITE("core.prefetch") {
 
 TEST_CASE("once a job's tasks prove short, a full worker gets one queued task per cpu") {
-  BrokerHarness h;
+  BrokerHarness h(depth1());
   h.register_worker("A", 2);
   const JobId id = h.submit(array("tiny", "0-99"));
   h.tick();
@@ -66,7 +73,7 @@ TEST_CASE("once a job's tasks prove short, a full worker gets one queued task pe
 }
 
 TEST_CASE("the slot a queued task will take is not given to another job") {
-  BrokerHarness h;
+  BrokerHarness h(depth1());
   h.register_worker("A", 1);
   const JobId tiny = h.submit(array("tiny", "0-9"));
   h.tick();
@@ -118,6 +125,25 @@ TEST_CASE("no prefetch when it is off, for jobs whose tasks run long, or for tas
   }
 }
 
+TEST_CASE("by default a full worker holds up to four queued tasks per cpu, for jobs of tasks under 200 ms") {
+  BrokerHarness h;
+  h.register_worker("A", 2);
+  const JobId fast = h.submit(array("fast", "0-99"));
+  h.tick();
+  h.assigned_to("A");
+  run(h, fast, 0, 150);
+  CHECK(count_queued(h.assigned_to("A")) == 8);
+  CHECK(h.worker("A")->used.cpus == 10);
+
+  BrokerHarness slow_h;
+  slow_h.register_worker("A", 2);
+  const JobId slow = slow_h.submit(array("slow", "0-99"));
+  slow_h.tick();
+  slow_h.assigned_to("A");
+  run(slow_h, slow, 0, 250);
+  CHECK(count_queued(slow_h.assigned_to("A")) == 0);
+}
+
 TEST_CASE("queued tasks count against an array's throttle") {
   BrokerHarness h;
   h.register_worker("A", 1);
@@ -132,7 +158,7 @@ TEST_CASE("queued tasks count against an array's throttle") {
 }
 
 TEST_CASE("a lost worker's queued tasks go back to pending with its running ones") {
-  BrokerHarness h;
+  BrokerHarness h(depth1());
   h.register_worker("A", 1);
   const JobId id = h.submit(array("tiny", "0-9"));
   h.tick();
