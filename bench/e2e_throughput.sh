@@ -124,13 +124,13 @@ cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' 
 
 baton_env() {  # run baton with a private environment rooted at $1
   local d=$1; shift
-  env -u BATON_BROKER -u BATON_CONFIG -u BATON_WORKER_BROKER \
+  env -u BATON_BROKER -u BATON_WORKER_BROKER BATON_CONFIG=/dev/null \
     HOME="$d" XDG_RUNTIME_DIR="$d" BATON_JOURNAL="$d/journal.db" BATON_LOG=warn "$BATON" "$@"
 }
 # baton_daemon DIR LOG ARGS...: start baton in the background; $! is baton's own pid (exec).
 baton_daemon() {
   local d=$1 out=$2; shift 2
-  (exec env -u BATON_BROKER -u BATON_CONFIG -u BATON_WORKER_BROKER \
+  (exec env -u BATON_BROKER -u BATON_WORKER_BROKER BATON_CONFIG=/dev/null \
     HOME="$d" XDG_RUNTIME_DIR="$d" BATON_JOURNAL="$d/journal.db" BATON_LOG=warn "$BATON" "$@" >"$out" 2>&1) &
 }
 

@@ -144,7 +144,7 @@ goal() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" >>"$GOALS"; }
 # Each broker gets its own dir: sockets, journal, HOME and XDG_RUNTIME_DIR.
 benv() {  # benv DIR CMD...: run with a private environment
   local d=$1; shift
-  env -u BATON_CONFIG -u BATON_WORKER_BROKER -u BATON_JOURNAL HOME="$d" XDG_RUNTIME_DIR="$d" \
+  env -u BATON_WORKER_BROKER -u BATON_JOURNAL BATON_CONFIG=/dev/null HOME="$d" XDG_RUNTIME_DIR="$d" \
     BATON_BROKER="ipc://$d/c.sock" BATON_LOG=warn "$@"
 }
 BD="" BP="" WP=""
@@ -152,7 +152,7 @@ broker_start() {  # broker_start [SETTINGS...]: fresh dir, broker, sets BD BP
   BD=$(mktemp -d "$ROOT/b.XXXX")
   local sets=() s
   for s in "$@"; do sets+=(--set "$s"); done
-  (cd "$BD" && exec env -u BATON_CONFIG -u BATON_BROKER HOME="$BD" XDG_RUNTIME_DIR="$BD" BATON_LOG=warn \
+  (cd "$BD" && exec env -u BATON_BROKER BATON_CONFIG=/dev/null HOME="$BD" XDG_RUNTIME_DIR="$BD" BATON_LOG=warn \
     "$BATON" "${sets[@]}" broker --clients "ipc://$BD/c.sock" --workers "ipc://$BD/w.sock" \
     --journal "$BD/journal.db" >"$BD/broker.log" 2>&1) &
   BP=$!; PIDS+=("$BP")
@@ -161,7 +161,7 @@ broker_start() {  # broker_start [SETTINGS...]: fresh dir, broker, sets BD BP
 }
 worker_idle() { benv "$BD" "$BATON" workers --json 2>/dev/null | grep -q '"state":"idle"'; }
 worker_start() {  # a real worker with 2 cpus
-  (cd "$BD" && exec env -u BATON_CONFIG -u BATON_BROKER HOME="$BD" XDG_RUNTIME_DIR="$BD" BATON_LOG=warn \
+  (cd "$BD" && exec env -u BATON_BROKER BATON_CONFIG=/dev/null HOME="$BD" XDG_RUNTIME_DIR="$BD" BATON_LOG=warn \
     "$BATON" worker --broker "ipc://$BD/w.sock" --cpus 2 --name w1 >"$BD/worker.log" 2>&1) &
   WP=$!; PIDS+=("$WP")
   wait_until 10 worker_idle || { fail "worker did not register ($BD/worker.log)"; return 1; }
@@ -477,7 +477,7 @@ sec_profile() {
   fi
   log "profile: callgrind on the broker, $PROF_N-task array through simulated workers"
   BD=$(mktemp -d "$ROOT/b.XXXX")
-  (cd "$BD" && exec env -u BATON_CONFIG -u BATON_BROKER HOME="$BD" XDG_RUNTIME_DIR="$BD" BATON_LOG=warn \
+  (cd "$BD" && exec env -u BATON_BROKER BATON_CONFIG=/dev/null HOME="$BD" XDG_RUNTIME_DIR="$BD" BATON_LOG=warn \
     valgrind --tool=callgrind --callgrind-out-file="$BD/cg.out" \
     "$BATON" broker --clients "ipc://$BD/c.sock" --workers "ipc://$BD/w.sock" --journal "$BD/journal.db" >"$BD/broker.log" 2>&1) &
   BP=$!; PIDS+=("$BP")

@@ -6,6 +6,9 @@ set -eu
 # The demo starts its own broker below; clients must not start a personal one
 # while it is still binding its socket.
 export BATON_AUTOSTART=false
+# A system-wide /etc/baton/baton.toml (the .deb's) names a TCP broker; the
+# demo runs its own, with the built-in defaults.
+export BATON_CONFIG=/dev/null
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 BATON=${1:-$here/build/release/cmd/baton}
