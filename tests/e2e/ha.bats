@@ -265,3 +265,28 @@ journals_identical() {
   id=$("$BATON" submit --parsable -- true)
   [ "$id" -eq 4 ]
 }
+
+@test "the Raft port closes connections from addresses that are not peers'" {
+  start_cluster
+  leader=$(find_leader)
+  # A Raft handshake (protocol 1, node 9, its address) from 127.0.0.2, which no peer has.
+  python3 - "${RPORT[$leader]}" <<'PY'
+import socket, struct, sys, time
+addr = b"127.0.0.2:1\0"
+addr += b"\0" * (-len(addr) % 8)
+s = socket.socket()
+s.bind(("127.0.0.2", 0))
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(struct.pack("<QQQ", 1, 9, len(addr)) + addr)
+s.settimeout(5)
+try:
+    closed = s.recv(1) == b""
+except ConnectionResetError:
+    closed = True
+sys.exit(0 if closed else 1)
+PY
+  wait_until 5 grep -q "refused a Raft connection from 127.0.0.2 (claiming to be node 9" "$TEST_DIR/b$leader.log"
+  # The cluster is unharmed.
+  run "$BATON" submit --parsable -- true
+  [ "$status" -eq 0 ]
+}
