@@ -31,6 +31,7 @@ const Command kCommands[] = {
     {"up", "Start a personal local broker and worker in the background", install_up},
     {"down", "Stop the personal local broker and worker started by `up`", install_down},
     {"keygen", "Make a CURVE key pair for a broker, worker or user (see Security in the README)", install_keygen},
+    {"slurm-shims", "Make sbatch, squeue, scancel, ... symlinks that run baton as Slurm (baton-slurm(7))", install_slurm_shims},
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
 // `baton submit`: turns sbatch-style options, #BATON directives and
 // BATON_SUBMIT_* variables into a JobSpec and queues it.
-// Precedence: command line > environment > directives.
+// Precedence: command line > environment > #BATON lines > #SBATCH lines.
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
@@ -13,6 +13,7 @@
 #include "core/array_spec.h"
 #include "core/directives.h"
 #include "core/output_pattern.h"
+#include "core/sbatch_options.h"
 
 namespace baton::cli {
 
@@ -132,6 +133,17 @@ int run_submit(Context& ctx) {
     auto text = read_script(command[0]);
     if (!text) return ctx.fail(kUsage, text.error());
     script = std::move(*text);
+    // #SBATCH lines first, so #BATON lines (read next) win over them.
+    auto sbatch = sbatch_directive_words(script);
+    if (!sbatch) return ctx.fail(kUsage, command[0] + ": " + sbatch.error());
+    if (!sbatch->empty()) {
+      auto req = translate_sbatch(*sbatch, false);
+      if (!req) return ctx.fail(kUsage, command[0] + ": bad #SBATCH line: " + req.error());
+      if (!req->operands.empty()) return ctx.fail(kUsage, command[0] + ": bad #SBATCH line: unexpected '" + req->operands[0] + "'");
+      for (const auto& w : req->warnings) std::cerr << "baton: warning: " << w << "\n";
+      all = req->submit_words;
+      if (!req->partitions.empty()) all.push_back("--queue=" + req->partitions.front());
+    }
     auto dirs = parse_directives(script);
     if (!dirs) return ctx.fail(kUsage, command[0] + ": " + dirs.error());
     for (const Directive& d : *dirs) {
