@@ -9,6 +9,13 @@
 
 namespace baton::cli {
 
+namespace {
+
+// Up to this many ids, sacct and squeue ask the broker for each job alone.
+constexpr std::size_t kAskEach = 64;
+
+}  // namespace
+
 std::uint32_t SlurmRow::cpus() const {
   return job && job->has_spec() && job->spec().resources().cpus() ? job->spec().resources().cpus() : 1;
 }
@@ -30,7 +37,28 @@ std::optional<std::uint64_t> slurm_job_number(const std::string& text) {
 
 bool SlurmJobs::fetch(const SlurmTool& t, const SlurmQuery& q, int& code) {
   std::set<std::uint64_t> seen;
-  {
+  if (!q.ids.empty() && q.ids.size() <= kAskEach) {
+    // A few ids (a tool polling its jobs): ask for each, so the reply holds
+    // only those. An id the broker does not hold is no error here: the
+    // journal may have it, and else the answer is simply no row.
+    auto client = t.ctx.client();
+    for (std::uint64_t id : q.ids) {
+      pb::Envelope req, reply;
+      req.mutable_status()->add_targets(std::to_string(id));
+      req.mutable_status()->set_tasks(true);
+      req.mutable_status()->set_specs(q.specs);
+      wire::ClientError err;
+      if (!client->call(std::move(req), reply, err)) {
+        if (err.exit_code != kUnreachable) continue;
+        code = t.ctx.fail(err.exit_code, err.message);
+        return false;
+      }
+      for (pb::JobInfo& j : *reply.mutable_status_reply()->mutable_jobs()) {
+        if (!seen.insert(j.id()).second) continue;
+        jobs_.push_back(std::make_unique<pb::JobInfo>(std::move(j)));
+      }
+    }
+  } else {
     pb::Envelope req, reply;
     pb::StatusRequest& s = *req.mutable_status();
     s.set_all(q.ended || !q.ids.empty());
@@ -43,7 +71,8 @@ bool SlurmJobs::fetch(const SlurmTool& t, const SlurmQuery& q, int& code) {
       jobs_.push_back(std::make_unique<pb::JobInfo>(std::move(j)));
     }
   }
-  if (q.journal) {
+  const bool all_found = !q.ids.empty() && seen.size() == q.ids.size();
+  if (q.journal && !all_found) {
     pb::Envelope req, reply;
     pb::HistoryRequest& h = *req.mutable_history();
     for (std::uint64_t id : q.ids) h.add_jobs(id);

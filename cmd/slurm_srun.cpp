@@ -207,7 +207,7 @@ int slurm_srun(SlurmTool& t, const std::vector<std::string>& args) {
       case kError: err = v; break;
       case kInput: in = v; break;
       case kChdir: chdir_to = v; break;
-      case kSubmit: submit_words.push_back(w.name + "=" + v); break;
+      case kSubmit: submit_words.push_back("--" + w.long_name + "=" + v); break;
       case kRefuse: return t.error(kRefused, w.name + " is not supported by baton");
       case kHelp: std::cout << "Usage: srun [OPTIONS] CMD [ARGS...]  (baton's srun; see baton-slurm(7))\n"; return kOk;
       case kVersion: std::cout << "slurm (baton " << BATON_VERSION_STRING << ")\n"; return kOk;

@@ -208,8 +208,9 @@ Runner install_submit(CLI::App& sub, Context&) {
       "  baton submit [OPTIONS] -- CMD [ARGS...]     run a command\n"
       "  baton submit [OPTIONS] SCRIPT [ARGS...]     run a batch script (snapshotted now; #BATON lines give options)\n"
       "  baton submit [OPTIONS] --wrap 'CMD'         run a shell command line\n"
-      "Options also come from #BATON lines in the script and BATON_SUBMIT_<OPTION> variables\n"
-      "(BATON_SUBMIT_TIME=30); the command line wins over the environment, which wins over directives.\n"
+      "Options also come from #BATON and #SBATCH lines in the script (Slurm's meanings; see baton-slurm(7))\n"
+      "and BATON_SUBMIT_<OPTION> variables (BATON_SUBMIT_TIME=30); the command line wins over the\n"
+      "environment, which wins over #BATON lines, which win over #SBATCH lines.\n"
       "Tasks see BATON_JOB_ID, BATON_TASK_ID, BATON_JOB_NAME, BATON_ARRAY_JOB_ID, BATON_ARRAY_TASK_ID,\n"
       "BATON_ARRAY_TASK_COUNT/MIN/MAX, BATON_ATTEMPT, BATON_CPUS, BATON_WORKER, BATON_SUBMIT_DIR and\n"
       "CUDA_VISIBLE_DEVICES.");

@@ -1,41 +1,15 @@
 #!/usr/bin/env bats
 # baton as Slurm: the sbatch, squeue, sacct, scancel, sinfo, scontrol and
 # srun personalities (symlinks made by `baton slurm-shims`), a corpus of
-# #SBATCH scripts, and Snakemake driving a personal baton through them.
-# One personal broker and worker serve the whole file (started in setup_file).
+# #SBATCH scripts. One personal broker and worker serve the whole file.
+# Workflow managers driving them: slurm_workflows.bats.
 
 load helpers
+load slurm_helpers
 
-setup_file() {
-  ROOT=$(mktemp -d "${BATS_TMPDIR:-/tmp}/baton-slurm.XXXXXX")
-  mkdir -m 700 "$ROOT/run" "$ROOT/home"
-  export XDG_RUNTIME_DIR="$ROOT/run" HOME="$ROOT/home" XDG_STATE_HOME="$ROOT/state"
-  export USER=${USER:-$(id -un)}
-  unset BATON_BROKER BATON_JOURNAL BATON_WORKER_BROKER BATON_AUTOSTART
-  # Two fake GPUs so --gres=gpu:1 can run; nothing else configured.
-  printf '[worker]\ngpus = "0,1"\n' >"$ROOT/baton.toml"
-  export BATON_CONFIG="$ROOT/baton.toml"
-  mkdir -p "$ROOT/bin"
-  ln -s "$(readlink -f "$BATON")" "$ROOT/bin/baton"
-  "$BATON" slurm-shims "$ROOT/bin" >/dev/null
-  export PATH="$ROOT/bin:$PATH" SLURM_ROOT="$ROOT"
-  unset SLURM_JOB_ID BATON_JOB_ID
-  timeout 30 "$BATON" up --cpus 4 >/dev/null 2>&1
-}
-
-teardown_file() {
-  "$BATON" down >/dev/null 2>&1
-  local f
-  for f in "$XDG_RUNTIME_DIR/baton/broker.pid" "$XDG_RUNTIME_DIR/baton/worker.pid"; do
-    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-  done
-  rm -rf "$SLURM_ROOT"
-}
-
-setup() {
-  TEST_DIR=$(mktemp -d "$SLURM_ROOT/t.XXXXXX")
-  cd "$TEST_DIR"
-}
+setup_file() { slurm_setup_file 4; }
+teardown_file() { slurm_teardown_file; }
+setup() { slurm_setup; }
 
 @test "slurm-shims links every command; squeue -h means no header, never help" {
   for c in sbatch squeue scancel sacct sinfo scontrol srun sacctmgr sshare; do
@@ -129,8 +103,9 @@ setup() {
     mkdir "$name"
     refused=$(sed -n 's/^# expect-refused: //p' "$f")
     if [ -n "$refused" ]; then
-      (cd "$name" && timeout 10 sbatch "$f" >out 2>err; echo $? >rc)
-      [ "$(cat "$name/rc")" = 1 ] || { echo "$name: sbatch accepted it"; return 1; }
+      rc=0
+      (cd "$name" && timeout 10 sbatch "$f" >out 2>err) || rc=$?
+      [ "$rc" = 1 ] || { echo "$name: sbatch exit $rc, wanted 1"; return 1; }
       grep -q -- "$refused" "$name/err" || { echo "$name: message: $(cat "$name/err")"; return 1; }
       continue
     fi
@@ -140,8 +115,8 @@ setup() {
   for name in "${!ids[@]}"; do
     f=$dir/$name.sh
     JOB=${ids[$name]}
-    timeout 60 baton wait "$JOB" >/dev/null 2>&1
-    rc=$?
+    rc=0
+    timeout 60 baton wait "$JOB" >/dev/null 2>&1 || rc=$?
     want=$(sed -n 's/^# expect-exit: //p' "$f")
     [ "$rc" = "$want" ] || { echo "$name: exit $rc, wanted $want"; return 1; }
     state=$(sed -n 's/^# expect-state: //p' "$f")
@@ -157,7 +132,7 @@ setup() {
   [ "${#ids[@]}" -ge 15 ]
 }
 
-@test "baton submit reads #SBATCH lines under #BATON ones; #BATON and the command line win" {
+@test "baton submit reads #SBATCH lines under #BATON ones: command line > environment > #BATON > #SBATCH" {
   cat >job.sh <<'SCRIPT'
 #!/bin/sh
 #SBATCH -J from-sbatch
@@ -169,7 +144,10 @@ SCRIPT
   id=$(timeout 10 baton submit --parsable job.sh)
   timeout 20 baton wait "$id"
   [ "$(cat "sb-$id.out")" = "from-baton 2" ]
-  id=$(timeout 10 baton submit --parsable -c 1 -J cli job.sh)
+  id=$(BATON_SUBMIT_JOB_NAME=env timeout 10 baton submit --parsable job.sh)
+  timeout 20 baton wait "$id"
+  [ "$(cat "sb-$id.out")" = "env 2" ]
+  id=$(BATON_SUBMIT_JOB_NAME=env timeout 10 baton submit --parsable -c 1 -J cli job.sh)
   timeout 20 baton wait "$id"
   [ "$(cat "sb-$id.out")" = "cli 1" ]
 }
@@ -178,60 +156,4 @@ SCRIPT
   run timeout 30 srun -J outside bash -c 'echo "out $SLURM_JOB_NAME"; exit 4'
   [ "$status" -eq 4 ]
   [ "$output" = "out outside" ]
-}
-
-snakefile() {
-  cat >Snakefile <<'SMK'
-SAMPLES = ["a", "b", "c"]
-
-rule all:
-    input: expand("out/{s}.txt", s=SAMPLES)
-
-rule make:
-    output: "out/{s}.txt"
-    shell: "echo {wildcards.s} $SLURM_JOB_ID > {output}"
-SMK
-}
-
-@test "snakemake --slurm runs a wildcard fan-out through sbatch, sacct and srun" {
-  [ -x /usr/bin/snakemake ] || skip "Debian's snakemake is not installed (packaging/install-deps.sh)"
-  snakefile
-  run timeout 120 /usr/bin/snakemake --slurm --jobs 3 --max-status-checks-per-second 1 --latency-wait 5 -q
-  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
-  for s in a b c; do grep -Eq "^$s [0-9]+$" "out/$s.txt"; done
-  # Each job is in baton's accounting and in sacct's, completed.
-  [ "$(timeout 10 baton history -p -H -o jobname,state | grep -c '^snakejob_make_.*|COMPLETED$')" -ge 3 ]
-  [ "$(timeout 10 sacct -n -P -o JobName,State | grep -c '^snakejob_make_.*|COMPLETED$')" -ge 3 ]
-}
-
-@test "snakemake --cluster 'sbatch --parsable' with a sacct status script and scancel; a failing rule fails the run" {
-  [ -x /usr/bin/snakemake ] || skip "Debian's snakemake is not installed (packaging/install-deps.sh)"
-  snakefile
-  cat >status.sh <<'SH'
-#!/bin/sh
-# The profile's status script, reduced: sacct, exact state words.
-state=$(sacct -P -n -b -j "$1" | head -1 | cut -d'|' -f2)
-case "$state" in
-  COMPLETED) echo success ;;
-  FAILED|CANCELLED*|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED) echo failed ;;
-  *) echo running ;;
-esac
-SH
-  chmod +x status.sh
-  run timeout 120 /usr/bin/snakemake --jobs 3 --cluster 'sbatch --parsable -o cluster-%j.out -c {threads}' \
-    --cluster-status ./status.sh --cluster-cancel scancel --max-status-checks-per-second 5 --latency-wait 5 -q
-  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
-  for s in a b c; do [ -s "out/$s.txt" ]; done
-  cat >>Snakefile <<'SMK'
-
-rule broken:
-    output: "broken.txt"
-    log: "logs/broken.log"
-    shell: "echo failing > {log}; exit 1"
-SMK
-  run timeout 120 /usr/bin/snakemake --jobs 1 --cluster 'sbatch --parsable -o cluster-%j.out' \
-    --cluster-status ./status.sh --cluster-cancel scancel --max-status-checks-per-second 5 --latency-wait 1 broken.txt
-  [ "$status" -ne 0 ]
-  grep -q "logs/broken.log" <<<"$output"
-  [ ! -e broken.txt ]
 }
