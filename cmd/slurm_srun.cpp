@@ -4,10 +4,12 @@
 // deadlock its own CPUs. Outside a job it submits the command, waits for it
 // and prints its output, like `baton submit --wait`.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 
@@ -22,7 +24,7 @@ namespace baton::cli {
 
 namespace {
 
-enum Id { kNtasks = 1, kNodes, kOutput, kError, kInput, kChdir, kSubmit, kIgnore, kRefuse, kHelp, kVersion };
+enum Id { kNtasks = 1, kNodes, kOutput, kError, kInput, kChdir, kLabel, kSubmit, kIgnore, kRefuse, kHelp, kVersion };
 
 // Options run in place ignore placement hints; kSubmit ones matter outside a job.
 const std::vector<SlurmOption>& table() {
@@ -39,7 +41,7 @@ const std::vector<SlurmOption>& table() {
       {0, "gpus-per-task", A::kRequired, kSubmit},  {'A', "account", A::kRequired, kIgnore},
       {'q', "qos", A::kRequired, kIgnore},          {0, "cpu-bind", A::kRequired, kIgnore},
       {0, "cpu_bind", A::kRequired, kIgnore},       {0, "exclusive", A::kOptional, kIgnore},
-      {'u', "unbuffered", A::kNone, kIgnore},       {'l', "label", A::kNone, kIgnore},
+      {'u', "unbuffered", A::kNone, kIgnore},       {'l', "label", A::kNone, kLabel},
       {0, "mpi", A::kRequired, kIgnore},            {'K', "kill-on-bad-exit", A::kOptional, kIgnore},
       {'W', "wait", A::kRequired, kIgnore},         {'Q', "quiet", A::kNone, kIgnore},
       {'v', "verbose", A::kNone, kIgnore},          {0, "overlap", A::kNone, kIgnore},
@@ -123,16 +125,80 @@ int exec_task(const std::vector<std::string>& cmd, int rank, int ntasks, const s
   return errno == ENOENT ? 127 : 126;
 }
 
-int run_in_job(const std::vector<std::string>& cmd, int ntasks, const std::string& out, const std::string& err,
-               const std::string& in) {
-  std::cout.flush();
-  if (ntasks <= 1) return exec_task(cmd, 0, 1, out, err, in);
-  std::vector<pid_t> pids;
-  for (int rank = 0; rank < ntasks; ++rank) {
-    const pid_t pid = fork();
-    if (pid == 0) _exit(exec_task(cmd, rank, ntasks, out, err, in));
-    if (pid > 0) pids.push_back(pid);
+// One rank's output stream read through a pipe, for -l: each line goes out
+// prefixed with "RANK: ", as srun labels them.
+struct Labelled {
+  int fd;
+  int rank;
+  int out;  // STDOUT_FILENO or STDERR_FILENO
+  std::string partial;
+};
+
+void write_all(int fd, const std::string& s) {
+  std::size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t n = write(fd, s.data() + done, s.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<std::size_t>(n);
   }
+}
+
+void pump_labels(std::vector<Labelled>& streams) {
+  std::vector<pollfd> fds;
+  while (true) {
+    fds.clear();
+    for (const Labelled& l : streams)
+      if (l.fd >= 0) fds.push_back(pollfd{l.fd, POLLIN, 0});
+    if (fds.empty()) return;
+    if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) return;
+    for (Labelled& l : streams) {
+      if (l.fd < 0) continue;
+      const auto it = std::find_if(fds.begin(), fds.end(), [&](const pollfd& p) { return p.fd == l.fd; });
+      if (it == fds.end() || !it->revents) continue;
+      char buf[4096];
+      const ssize_t n = read(l.fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) l.partial.append(buf, static_cast<std::size_t>(n));
+      std::string out;
+      std::size_t nl;
+      while ((nl = l.partial.find('\n')) != std::string::npos) {
+        out += std::to_string(l.rank) + ": " + l.partial.substr(0, nl + 1);
+        l.partial.erase(0, nl + 1);
+      }
+      if (n <= 0) {  // end of the stream: a last line without its newline
+        if (!l.partial.empty()) out += std::to_string(l.rank) + ": " + l.partial + "\n";
+        close(l.fd);
+        l.fd = -1;
+      }
+      write_all(l.out, out);
+    }
+  }
+}
+
+int run_in_job(const std::vector<std::string>& cmd, int ntasks, const std::string& out, const std::string& err,
+               const std::string& in, bool label) {
+  std::cout.flush();
+  const bool pipe_out = label && out.empty(), pipe_err = label && err.empty() && out.empty();
+  if (ntasks <= 1 && !pipe_out) return exec_task(cmd, 0, 1, out, err, in);
+  std::vector<pid_t> pids;
+  std::vector<Labelled> streams;
+  for (int rank = 0; rank < ntasks; ++rank) {
+    int po[2] = {-1, -1}, pe[2] = {-1, -1};
+    if (pipe_out && pipe(po) != 0) return 1;
+    if (pipe_err && pipe(pe) != 0) return 1;
+    const pid_t pid = fork();
+    if (pid == 0) {
+      if (pipe_out) dup2(po[1], STDOUT_FILENO), close(po[0]), close(po[1]);
+      if (pipe_err) dup2(pe[1], STDERR_FILENO), close(pe[0]), close(pe[1]);
+      for (const Labelled& l : streams) close(l.fd);
+      _exit(exec_task(cmd, rank, ntasks, out, err, in));
+    }
+    if (pid > 0) pids.push_back(pid);
+    if (pipe_out) close(po[1]), streams.push_back({po[0], rank, STDOUT_FILENO, {}});
+    if (pipe_err) close(pe[1]), streams.push_back({pe[0], rank, STDERR_FILENO, {}});
+  }
+  pump_labels(streams);
   int worst = 0;
   for (pid_t pid : pids) {
     int st = 0;
@@ -192,6 +258,7 @@ int slurm_srun(SlurmTool& t, const std::vector<std::string>& args) {
   if (!parsed) return t.error(kRefused, parsed.error());
   int ntasks = 1;
   std::string out, err, in, chdir_to;
+  bool label = false;
   std::vector<std::string> submit_words;
   for (const SlurmWord& w : parsed->options) {
     const std::string v = w.value.value_or("");
@@ -207,6 +274,7 @@ int slurm_srun(SlurmTool& t, const std::vector<std::string>& args) {
       case kError: err = v; break;
       case kInput: in = v; break;
       case kChdir: chdir_to = v; break;
+      case kLabel: label = true; break;
       case kSubmit: submit_words.push_back("--" + w.long_name + "=" + v); break;
       case kRefuse: return t.error(kRefused, w.name + " is not supported by baton");
       case kHelp: std::cout << "Usage: srun [OPTIONS] CMD [ARGS...]  (baton's srun; see baton-slurm(7))\n"; return kOk;
@@ -220,7 +288,7 @@ int slurm_srun(SlurmTool& t, const std::vector<std::string>& args) {
   if (in_job) {
     if (!chdir_to.empty() && chdir(chdir_to.c_str()) != 0)
       return t.error(kRefused, "chdir " + chdir_to + ": " + std::strerror(errno));
-    return run_in_job(cmd, ntasks, out, err, in);
+    return run_in_job(cmd, ntasks, out, err, in, label);
   }
   if (ntasks > 1) return t.error(kRefused, "-n " + std::to_string(ntasks) + ": outside a job, baton runs one task");
   if (!chdir_to.empty()) submit_words.push_back("--chdir=" + chdir_to);

@@ -25,7 +25,7 @@ rule make:
 SMK
 }
 
-@test "snakemake --slurm runs a wildcard fan-out through sbatch, sacct and srun" {
+@test "snakemake --slurm runs a wildcard fan-out through sbatch, sacct and srun; a failing rule fails the run" {
   [ -x /usr/bin/snakemake ] || skip "Debian's snakemake is not installed (packaging/install-deps.sh)"
   snakefile
   run timeout 120 /usr/bin/snakemake --slurm --jobs 3 --max-status-checks-per-second 1 --latency-wait 5 -q
@@ -34,6 +34,18 @@ SMK
   # Each job is in baton's accounting and in sacct's, completed.
   [ "$(timeout 10 baton history -p -H -o jobname,state | grep -c '^snakejob_make_.*|COMPLETED$')" -ge 3 ]
   [ "$(timeout 10 sacct -n -P -o JobName,State | grep -c '^snakejob_make_.*|COMPLETED$')" -ge 3 ]
+  # A failing rule fails the run, which names the job's log.
+  cat >>Snakefile <<'SMK'
+
+rule broken:
+    output: "broken.txt"
+    shell: "echo failing; exit 1"
+SMK
+  run timeout 120 /usr/bin/snakemake --slurm --jobs 1 --max-status-checks-per-second 1 --latency-wait 1 broken.txt
+  [ "$status" -ne 0 ]
+  grep -q "SLURM-job '[0-9]*' failed, SLURM status is: 'FAILED'" <<<"$output"
+  log=$(grep -o "\.snakemake/slurm_logs/rule_broken/[0-9]*\.log" <<<"$output" | head -1)
+  [ -n "$log" ] && grep -q failing "$log"
 }
 
 @test "snakemake --cluster 'sbatch --parsable' with a sacct status script and scancel; a failing rule fails the run" {
