@@ -1,6 +1,9 @@
 // `scontrol`: show job|jobid [ID] (the key=value records tools grep for
 // JobState, ExitCode, StdOut, WorkDir), show config|partition|node|hostnames,
-// hold, release, ping, version. Changing jobs beyond hold/release is refused.
+// hold, release, update (time limit, name, priority, nice, throttle, begin of
+// a pending job), ping, version. Anything else (requeue, ...) is refused.
+#include <unistd.h>
+
 #include <iostream>
 #include <sstream>
 
@@ -201,6 +204,40 @@ int hold(SlurmTool& t, const std::vector<std::string>& ids, bool on) {
   return kOk;
 }
 
+// scontrol update JobId=42 TimeLimit=2:00:00 ...: the keys baton can change
+// on a pending job, under Slurm's names.
+int update(SlurmTool& t, const std::vector<std::string>& words) {
+  static const std::pair<const char*, const char*> kKeys[] = {
+      {"timelimit", "time"}, {"jobname", "name"}, {"name", "name"}, {"priority", "priority"},
+      {"nice", "nice"}, {"arraytaskthrottle", "throttle"}, {"starttime", "begin"}, {"begintime", "begin"}};
+  std::vector<std::string> jobs;
+  pb::Envelope req, reply;
+  for (const std::string& w : words) {
+    const auto eq = w.find('=');
+    if (eq == std::string::npos) return t.error(kRefused, "update: expected KEY=VALUE, got '" + w + "'");
+    const std::string key = ascii_lower(w.substr(0, eq)), value = w.substr(eq + 1);
+    if (key == "jobid" || key == "job") {
+      jobs = split_list(value);
+      continue;
+    }
+    const char* baton = nullptr;
+    for (const auto& [slurm, ours] : kKeys)
+      if (key == slurm) baton = ours;
+    if (!baton) return t.error(kRefused, "update: " + w.substr(0, eq) + " is not supported by baton");
+    (*req.mutable_update()->mutable_fields())[baton] = value;
+  }
+  if (jobs.empty()) return t.error(kRefused, "update: no JobId=ID given");
+  if (req.update().fields().empty()) return t.error(kRefused, "update: nothing to change");
+  req.mutable_update()->set_uid(getuid());
+  for (const std::string& job : jobs) {
+    pb::Envelope one = req;
+    one.mutable_update()->set_target(job);
+    int code = 0;
+    if (!t.ctx.call(one, reply, code)) return code;
+  }
+  return kOk;
+}
+
 }  // namespace
 
 int slurm_scontrol(SlurmTool& t, const std::vector<std::string>& args) {
@@ -241,9 +278,10 @@ int slurm_scontrol(SlurmTool& t, const std::vector<std::string>& args) {
     if (rest.empty()) return t.error(kRefused, cmd + ": no job id given");
     return hold(t, rest, cmd != "release");
   }
+  if (cmd == "update") return update(t, rest);
   if (cmd == "ping") return std::cout << "Slurmctld(primary) at baton is UP\n", kOk;
   if (cmd == "version") return std::cout << "slurm (baton " << BATON_VERSION_STRING << ")\n", kOk;
-  return t.error(kRefused, "'" + words[0] + "' is not supported by baton's scontrol (show, hold, release, ping, version)");
+  return t.error(kRefused, "'" + words[0] + "' is not supported by baton's scontrol (show, hold, release, update, ping, version)");
 }
 
 }  // namespace baton::cli

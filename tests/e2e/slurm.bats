@@ -60,6 +60,13 @@ setup() { slurm_setup; }
   [ -z "$output" ]
   run timeout 10 scontrol show job 999999
   [ "$status" -eq 1 ]
+  # scontrol update changes it under Slurm's names; unknown keys are refused.
+  run timeout 10 scontrol update JobId="$id" TimeLimit=1:00:00 JobName=renamed
+  [ "$status" -eq 0 ]
+  [ "$(squeue -h -j "$id" -o '%j %l')" = "renamed 1:00:00" ]
+  timeout 10 scontrol update JobId="$id" JobName=later
+  run timeout 10 scontrol update JobId="$id" Requeue=0
+  [ "$status" -eq 1 ]
   # scancel takes options after the ids; the job ends CANCELLED, plain.
   run timeout 3 scancel "$id" --clusters=all
   [ "$status" -eq 0 ]
