@@ -82,7 +82,7 @@ int slurm_sinfo(SlurmTool& t, const std::vector<std::string>& args) {
     }
   }
   if (format.empty())
-    format = by_node      ? "%N %.6D %P %.6t"
+    format = by_node      ? "%-10N %.6D %-10P %.6t"
              : summarize  ? "%9P %.5a %.10l %.16F %N"
              : long_format ? "%9P %.5a %.10l %.6D %.11T %N"
                            : "%9P %.5a %.10l %.6D %.6t %N";
