@@ -2,6 +2,7 @@
 // turned into `baton submit` options and queued. Prints exactly
 // "Submitted batch job N" (or "N" with --parsable), nothing on stderr on success.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -67,7 +68,7 @@ int slurm_sbatch(SlurmTool& t, const std::vector<std::string>& args) {
   } else if (!command.empty()) {
     return t.error(kRefused, "--wrap: give either --wrap or a script, not both");
   }
-  // Pass 2: directives first, the command line after them (later wins).
+  // Pass 2: directives first (later words win).
   std::vector<std::string> words;
   if (script_mode) {
     auto dir = sbatch_directive_words(script);
@@ -78,6 +79,9 @@ int slurm_sbatch(SlurmTool& t, const std::vector<std::string>& args) {
     if (!check) return t.error(kRefused, command[0] + ": #SBATCH " + check.error());
     if (!check->operands.empty()) return t.error(kRefused, command[0] + ": #SBATCH: unexpected '" + check->operands[0] + "'");
   }
+  // Then SBATCH_* variables, then the command line.
+  const auto env_words = sbatch_env_words([](const char* name) { return static_cast<const char*>(std::getenv(name)); });
+  words.insert(words.end(), env_words.begin(), env_words.end());
   words.insert(words.end(), options.begin(), options.end());
   auto req = translate_sbatch(words, true);
   if (!req) return t.error(kRefused, req.error());

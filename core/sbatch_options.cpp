@@ -213,6 +213,32 @@ Result<SbatchRequest> translate_sbatch(const std::vector<std::string>& words, bo
   return r;
 }
 
+std::vector<std::string> sbatch_env_words(const std::function<const char*(const char*)>& lookup) {
+  // Variable, option; a flag's variable counts when set to anything.
+  static constexpr std::pair<const char*, const char*> kValues[] = {
+      {"SBATCH_JOB_NAME", "--job-name"},     {"SBATCH_PARTITION", "--partition"},
+      {"SBATCH_TIMELIMIT", "--time"},        {"SBATCH_ACCOUNT", "--account"},
+      {"SBATCH_QOS", "--qos"},               {"SBATCH_ARRAY_INX", "--array"},
+      {"SBATCH_EXPORT", "--export"},         {"SBATCH_MEM_PER_CPU", "--mem-per-cpu"},
+      {"SBATCH_MEM_PER_NODE", "--mem"},      {"SBATCH_MEM_PER_GPU", "--mem-per-gpu"},
+      {"SBATCH_GPUS", "--gpus"},             {"SBATCH_GRES", "--gres"},
+      {"SBATCH_CPUS_PER_GPU", "--cpus-per-gpu"}, {"SBATCH_CONSTRAINT", "--constraint"},
+      {"SBATCH_CLUSTERS", "--clusters"},     {"SBATCH_WCKEY", "--wckey"},
+      {"SBATCH_RESERVATION", "--reservation"}, {"SBATCH_SIGNAL", "--signal"},
+      {"SBATCH_OPEN_MODE", "--open-mode"},   {"SBATCH_DISTRIBUTION", "--distribution"},
+  };
+  static constexpr std::pair<const char*, const char*> kFlags[] = {
+      {"SBATCH_EXCLUSIVE", "--exclusive"}, {"SBATCH_REQUEUE", "--requeue"},
+      {"SBATCH_NO_REQUEUE", "--no-requeue"}, {"SBATCH_WAIT", "--wait"},
+  };
+  std::vector<std::string> words;
+  for (const auto& [var, opt] : kValues)
+    if (const char* v = lookup(var); v && *v) words.push_back(std::string(opt) + "=" + v);
+  for (const auto& [var, opt] : kFlags)
+    if (const char* v = lookup(var); v) words.push_back(opt);
+  return words;
+}
+
 Result<std::vector<std::string>> sbatch_directive_words(std::string_view script) {
   auto dirs = parse_directives(script, "#SBATCH");
   if (!dirs) return dirs.status();

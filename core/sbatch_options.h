@@ -6,7 +6,9 @@
 // tasks, heterogeneous jobs, ...) are refused with a message naming them.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -26,6 +28,12 @@ struct SbatchRequest {
 // values win). With `slurm_defaults`, no -o means slurm-%j.out (slurm-%A_%a.out
 // for arrays), as sbatch does.
 Result<SbatchRequest> translate_sbatch(const std::vector<std::string>& words, bool slurm_defaults);
+
+// sbatch's input variables (SBATCH_JOB_NAME, SBATCH_PARTITION,
+// SBATCH_TIMELIMIT, ...) as option words; `lookup` is getenv or a fake.
+// They go between the directives and the command line: the command line
+// wins over the environment, which wins over #SBATCH lines.
+std::vector<std::string> sbatch_env_words(const std::function<const char*(const char*)>& lookup);
 
 // The #SBATCH words of a script, in order: the directive lines before the
 // first command (blank lines and other comments may come between them).

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "core/sbatch_options.h"
 #include "core/slurm_options.h"
@@ -155,5 +156,31 @@ TEST_SUITE("core") {
     CHECK(r.submit_words == Words{"--job-name=first", "--time=5", "--job-name=second"});
     CHECK_FALSE(sbatch_directive_words("#!/bin/sh\n#SBATCH -n 1\n#SBATCH hetjob\n#SBATCH -n 1\n"));
     CHECK(sbatch_directive_words("#SBATCHX -J x\n#SBATCH-J y\n")->empty());
+  }
+
+  TEST_CASE("SBATCH_* variables become option words; the command line given after them wins") {
+    std::map<std::string, std::string> env = {{"SBATCH_JOB_NAME", "fromenv"}, {"SBATCH_TIMELIMIT", "30"},
+                                              {"SBATCH_PARTITION", "gpu"}, {"SBATCH_EXCLUSIVE", ""},
+                                              {"SBATCH_MEM_PER_CPU", "1G"}, {"UNRELATED", "x"}};
+    auto words = sbatch_env_words([&](const char* name) -> const char* {
+      auto it = env.find(name);
+      return it == env.end() ? nullptr : it->second.c_str();
+    });
+    CHECK(has(words, "--job-name=fromenv"));
+    CHECK(has(words, "--time=30"));
+    CHECK(has(words, "--partition=gpu"));
+    CHECK(has(words, "--exclusive"));
+    CHECK(words.size() == 5);
+    // Directives, then the environment, then the command line: last wins.
+    Words all = {"-J", "directive", "-c", "2"};
+    all.insert(all.end(), words.begin(), words.end());
+    all.insert(all.end(), {"-J", "cli"});
+    auto r = ok(all);
+    auto at = [&](const std::string& w) { return std::find(r.submit_words.begin(), r.submit_words.end(), w); };
+    REQUIRE(at("--job-name=cli") != r.submit_words.end());
+    CHECK(at("--job-name=directive") < at("--job-name=fromenv"));  // later words win when parsed in order
+    CHECK(at("--job-name=fromenv") < at("--job-name=cli"));
+    CHECK(has(r.submit_words, "--mem=2048M"));     // --mem-per-cpu from the environment times -c from a directive
+    CHECK(r.partitions == Words{"gpu"});
   }
 }

@@ -33,6 +33,11 @@ setup() { slurm_setup; }
   printf '#!/bin/sh\n#SBATCH -J fromstdin\necho piped\n' | timeout 10 sbatch --parsable -o piped.out >id
   timeout 20 baton wait "$(cat id)"
   [ "$(cat piped.out)" = piped ]
+  # SBATCH_* variables beat #SBATCH lines; the command line beats both.
+  printf '#!/bin/sh\n#SBATCH -J directive\n#SBATCH -t 5\ntrue\n' >envjob.sh
+  id=$(SBATCH_JOB_NAME=fromenv SBATCH_TIMELIMIT=7 timeout 10 sbatch --parsable -o /dev/null -t 9 envjob.sh)
+  timeout 20 baton wait "$id"
+  [ "$(sacct -n -P -j "$id" -o JobName,Timelimit)" = "fromenv|00:09:00" ]
 }
 
 @test "a just-submitted job is PENDING to sacct, squeue and scontrol; unknown ids print nothing and exit 0" {
