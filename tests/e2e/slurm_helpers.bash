@@ -6,6 +6,7 @@
 # slurm_setup_file [CPUS]: call from setup_file.
 slurm_setup_file() {
   ROOT=$(mktemp -d "${BATS_TMPDIR:-/tmp}/baton-slurm.XXXXXX")
+  export SLURM_ROOT="$ROOT"  # first, so teardown cleans up after a failed set-up
   mkdir -m 700 "$ROOT/run" "$ROOT/home"
   export XDG_RUNTIME_DIR="$ROOT/run" HOME="$ROOT/home" XDG_STATE_HOME="$ROOT/state"
   export USER=${USER:-$(id -un)}
@@ -16,17 +17,18 @@ slurm_setup_file() {
   mkdir -p "$ROOT/bin"
   ln -s "$(readlink -f "$BATON")" "$ROOT/bin/baton"
   "$BATON" slurm-shims "$ROOT/bin" >/dev/null
-  export PATH="$ROOT/bin:$PATH" SLURM_ROOT="$ROOT"
+  export PATH="$ROOT/bin:$PATH"
   timeout 30 "$BATON" up --cpus "${1:-4}" >/dev/null 2>&1
 }
 
 slurm_teardown_file() {
+  [ -n "${SLURM_ROOT:-}" ] && [ "$XDG_RUNTIME_DIR" = "$SLURM_ROOT/run" ] || return 0  # only our own baton
   "$BATON" down >/dev/null 2>&1
   local f
   for f in "$XDG_RUNTIME_DIR/baton/broker.pid" "$XDG_RUNTIME_DIR/baton/worker.pid"; do
     [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
   done
-  rm -rf "$SLURM_ROOT"
+  [ -n "${SLURM_ROOT:-}" ] && rm -rf "$SLURM_ROOT"
 }
 
 # slurm_setup: a fresh directory for each test.
