@@ -32,6 +32,7 @@ const Command kCommands[] = {
     {"down", "Stop the personal local broker and worker started by `up`", install_down},
     {"ha", "A replicated broker cluster: status, transfer, add, remove", install_ha},
     {"keygen", "Make a CURVE key pair for a broker, worker or user (see Security in the README)", install_keygen},
+    {"slurm-shims", "Make sbatch, squeue, scancel, ... symlinks that run baton as Slurm (baton-slurm(7))", install_slurm_shims},
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
 // `baton submit`: turns sbatch-style options, #BATON directives and
 // BATON_SUBMIT_* variables into a JobSpec and queues it.
-// Precedence: command line > environment > directives.
+// Precedence: command line > environment > #BATON lines > #SBATCH lines.
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
@@ -13,6 +13,7 @@
 #include "core/array_spec.h"
 #include "core/directives.h"
 #include "core/output_pattern.h"
+#include "core/sbatch_options.h"
 
 namespace baton::cli {
 
@@ -132,6 +133,17 @@ int run_submit(Context& ctx) {
     auto text = read_script(command[0]);
     if (!text) return ctx.fail(kUsage, text.error());
     script = std::move(*text);
+    // #SBATCH lines first, so #BATON lines (read next) win over them.
+    auto sbatch = sbatch_directive_words(script);
+    if (!sbatch) return ctx.fail(kUsage, command[0] + ": " + sbatch.error());
+    if (!sbatch->empty()) {
+      auto req = translate_sbatch(*sbatch, false);
+      if (!req) return ctx.fail(kUsage, command[0] + ": bad #SBATCH line: " + req.error());
+      if (!req->operands.empty()) return ctx.fail(kUsage, command[0] + ": bad #SBATCH line: unexpected '" + req->operands[0] + "'");
+      for (const auto& w : req->warnings) std::cerr << "baton: warning: " << w << "\n";
+      all = req->submit_words;
+      if (!req->partitions.empty()) all.push_back("--queue=" + req->partitions.front());
+    }
     auto dirs = parse_directives(script);
     if (!dirs) return ctx.fail(kUsage, command[0] + ": " + dirs.error());
     for (const Directive& d : *dirs) {
@@ -196,8 +208,9 @@ Runner install_submit(CLI::App& sub, Context&) {
       "  baton submit [OPTIONS] -- CMD [ARGS...]     run a command\n"
       "  baton submit [OPTIONS] SCRIPT [ARGS...]     run a batch script (snapshotted now; #BATON lines give options)\n"
       "  baton submit [OPTIONS] --wrap 'CMD'         run a shell command line\n"
-      "Options also come from #BATON lines in the script and BATON_SUBMIT_<OPTION> variables\n"
-      "(BATON_SUBMIT_TIME=30); the command line wins over the environment, which wins over directives.\n"
+      "Options also come from #BATON and #SBATCH lines in the script (Slurm's meanings; see baton-slurm(7))\n"
+      "and BATON_SUBMIT_<OPTION> variables (BATON_SUBMIT_TIME=30); the command line wins over the\n"
+      "environment, which wins over #BATON lines, which win over #SBATCH lines.\n"
       "Tasks see BATON_JOB_ID, BATON_TASK_ID, BATON_JOB_NAME, BATON_ARRAY_JOB_ID, BATON_ARRAY_TASK_ID,\n"
       "BATON_ARRAY_TASK_COUNT/MIN/MAX, BATON_ATTEMPT, BATON_CPUS, BATON_WORKER, BATON_SUBMIT_DIR and\n"
       "CUDA_VISIBLE_DEVICES.");

@@ -70,6 +70,19 @@ void BrokerEngine::fill_job_info(const Job& job, pb::JobInfo* out, const std::op
   }
 }
 
+namespace {
+
+// A job's spec for StatusRequest.specs, without its environment and script:
+// the Slurm front-ends show its resources and files, never those.
+void fill_spec_summary(const Job& job, pb::JobInfo* info) {
+  pb::JobSpec* spec = info->mutable_spec();
+  job.spec.decode_into(spec);
+  spec->clear_env();
+  spec->clear_script();
+}
+
+}  // namespace
+
 void BrokerEngine::handle_status(const std::string& peer, std::uint64_t rid, const pb::StatusRequest& m,
                                  const Requester& who) {
   pb::Envelope env;
@@ -83,8 +96,10 @@ void BrokerEngine::handle_status(const std::string& peer, std::uint64_t rid, con
         reply_error(peer, rid, 1, r.error());
         return;
       }
-      fill_job_info(*r->job, out->add_jobs(), r->whole ? std::nullopt : std::optional<IntervalSet>(r->ordinals),
+      pb::JobInfo* info = out->add_jobs();
+      fill_job_info(*r->job, info, r->whole ? std::nullopt : std::optional<IntervalSet>(r->ordinals),
                     !m.tasks() && r->whole);
+      if (m.specs()) fill_spec_summary(*r->job, info);
     }
   } else if (m.all()) {
     std::vector<JobId> ids;
@@ -93,12 +108,20 @@ void BrokerEngine::handle_status(const std::string& peer, std::uint64_t rid, con
     std::sort(ids.begin(), ids.end());
     for (JobId id : ids) {
       const Job& job = jobs_.at(id);
-      if (only_user.empty() || job.spec.user() == only_user) fill_job_info(job, out->add_jobs(), std::nullopt, !m.tasks());
+      if (only_user.empty() || job.spec.user() == only_user) {
+        pb::JobInfo* info = out->add_jobs();
+        fill_job_info(job, info, std::nullopt, !m.tasks());
+        if (m.specs()) fill_spec_summary(job, info);
+      }
     }
   } else {
     for (JobId id : active_) {
       const Job& job = jobs_.at(id);
-      if (only_user.empty() || job.spec.user() == only_user) fill_job_info(job, out->add_jobs(), std::nullopt, !m.tasks());
+      if (only_user.empty() || job.spec.user() == only_user) {
+        pb::JobInfo* info = out->add_jobs();
+        fill_job_info(job, info, std::nullopt, !m.tasks());
+        if (m.specs()) fill_spec_summary(job, info);
+      }
     }
   }
   reply(peer, rid, std::move(env));

@@ -42,7 +42,7 @@ Result<std::vector<std::string>> split_words(std::string_view text) {
   return words;
 }
 
-Result<std::vector<Directive>> parse_directives(std::string_view script) {
+Result<std::vector<Directive>> parse_directives(std::string_view script, std::string_view prefix) {
   std::vector<Directive> out;
   int line_no = 0;
   while (!script.empty()) {
@@ -55,8 +55,9 @@ Result<std::vector<Directive>> parse_directives(std::string_view script) {
     const auto start = line.find_first_not_of(" \t");
     if (start == std::string_view::npos) continue;
     line = line.substr(start);
-    if (line.rfind("#BATON", 0) == 0 && (line.size() == 6 || line[6] == ' ' || line[6] == '\t')) {
-      auto words = split_words(line.substr(6));
+    const std::size_t n = prefix.size();
+    if (line.substr(0, n) == prefix && (line.size() == n || line[n] == ' ' || line[n] == '\t')) {
+      auto words = split_words(line.substr(n));
       if (!words) return Status::error("line " + std::to_string(line_no) + ": " + words.error());
       if (!words->empty()) out.push_back(Directive{line_no, std::move(*words)});
       continue;

@@ -16,7 +16,9 @@ struct Directive {
   std::vector<std::string> words;   // shell-like split: quotes and backslashes
 };
 
-Result<std::vector<Directive>> parse_directives(std::string_view script);
+// `prefix` is "#BATON" or "#SBATCH": the lines read are those starting with it
+// followed by a blank (or nothing).
+Result<std::vector<Directive>> parse_directives(std::string_view script, std::string_view prefix = "#BATON");
 
 // Splits a line like a POSIX shell would split words (no expansion).
 Result<std::vector<std::string>> split_words(std::string_view text);

@@ -32,6 +32,7 @@ std::string expand_pattern(std::string_view p, const PatternValues& v) {
     switch (p[j]) {
       case '%': out += '%'; break;
       case 'j':
+      case 'J':  // sbatch's jobid.stepid: the batch step has no number
         out += padded(v.job, width);
         if (v.is_array) out += "_" + padded(v.index, width);
         break;
@@ -40,6 +41,9 @@ std::string expand_pattern(std::string_view p, const PatternValues& v) {
       case 'x': out += v.name; break;
       case 'u': out += v.user; break;
       case 'N': out += v.host; break;
+      case 's': out += "batch"; break;                  // sbatch's step id of a batch script
+      case 't': case 'n': out += padded(0, width); break;  // task and node rank: one of each
+
       default: out.append(p.substr(i, j - i + 1)); break;  // unknown: keep as written
     }
     i = j;

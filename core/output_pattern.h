@@ -1,5 +1,6 @@
 // sbatch-style output file patterns: %j (task id: 42 or 42_7), %A (array job
-// id), %a (array index), %x (job name), %u (user), %N (worker host), %% (%).
+// id), %a (array index), %x (job name), %u (user), %N (worker host), %% (%);
+// and sbatch's %J (as %j), %s ("batch"), %t and %n (0: one task, one node).
 // A width between % and the letter zero-pads numbers: %4a -> 0007.
 // Also where a task's output files are, the one answer shared by the worker
 // (which opens them), the broker (which asks the worker to read them for

@@ -7,6 +7,7 @@
 
 #include "core/ids.h"
 #include "core/output_pattern.h"
+#include "core/slurm_env.h"
 
 namespace baton {
 
@@ -117,6 +118,7 @@ bool set_per_task(std::string_view key, bool sets_cuda) {
       "BATON_ARRAY_TASK_MIN", "BATON_ARRAY_TASK_MAX"};
   for (std::string_view k : kOwn)
     if (key == k) return true;
+  if (is_slurm_task_var(key)) return true;
   return sets_cuda && key == "CUDA_VISIBLE_DEVICES";
 }
 
@@ -163,7 +165,7 @@ LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a, const CachedJob& j
     l.allow_root = cfg_.allow_root_jobs;
   }
 
-  l.env.reserve(job.base_env.size() + 14);
+  l.env.reserve(job.base_env.size() + 48);
   l.env.insert(l.env.end(), job.base_env.begin(), job.base_env.end());
   auto set = [&l](const char* k, const std::string& v) { l.env.push_back(std::string(k) + "=" + v); };
   set("BATON_JOB_ID", std::to_string(a.task().job()));
@@ -180,6 +182,24 @@ LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a, const CachedJob& j
     set("BATON_ARRAY_TASK_MIN", std::to_string(a.array_min()));
     set("BATON_ARRAY_TASK_MAX", std::to_string(a.array_max()));
   }
+  SlurmTaskFacts slurm;
+  slurm.job = a.task().job();
+  slurm.index = a.task().index();
+  slurm.is_array = a.is_array();
+  slurm.array_count = a.array_count();
+  slurm.array_min = a.array_min();
+  slurm.array_max = a.array_max();
+  slurm.attempt = a.task().attempt();
+  slurm.name = s.name();
+  slurm.user = s.user();
+  slurm.queue = s.queue();
+  slurm.host = cfg_.host;
+  slurm.submit_dir = s.submit_dir();
+  slurm.submit_host = s.submit_host();
+  slurm.cpus = s.resources().cpus();
+  slurm.mem_mb = s.resources().mem_mb();
+  slurm.gpus = static_cast<std::uint32_t>(a.gpus_size());
+  for (std::string& kv : slurm_task_env(slurm)) l.env.push_back(std::move(kv));
   if (!cfg_.gpu_ids.empty() || a.gpus_size() > 0) {
     std::string gpus;
     for (auto g : a.gpus()) gpus += (gpus.empty() ? "" : ",") + std::to_string(g);

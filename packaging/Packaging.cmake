@@ -55,6 +55,19 @@ install(CODE "
        FILES \"${CMAKE_CURRENT_LIST_DIR}/baton.toml\")
 ")
 
+# ---------------------------------------------------------------- Slurm commands
+# sbatch, squeue, ... as symlinks to the binary under lib/baton/slurm/bin, off
+# PATH so installing baton never shadows a real Slurm (baton-slurm(7)). Made
+# when the install runs, relative, so they hold under CPack's staging prefix.
+install(CODE "
+  set(slurm_bin \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/lib/baton/slurm/bin\")
+  file(MAKE_DIRECTORY \"\${slurm_bin}\")
+  foreach(cmd sbatch squeue scancel sacct sinfo scontrol srun sacctmgr sshare)
+    file(REMOVE \"\${slurm_bin}/\${cmd}\")
+    file(CREATE_LINK ../../../../${CMAKE_INSTALL_BINDIR}/baton \"\${slurm_bin}/\${cmd}\" SYMBOLIC)
+  endforeach()
+")
+
 # ---------------------------------------------------------------- CPack (.deb)
 set(CPACK_PACKAGE_NAME baton)
 set(CPACK_PACKAGE_VENDOR "baton")

@@ -15,6 +15,7 @@ PACKAGES="
   procps
   scdoc groff-base man-db dpkg-dev file
   task-spooler parallel
+  snakemake toil
   clang-16 libclang-rt-16-dev llvm-16
 "
 
