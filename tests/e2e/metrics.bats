@@ -39,7 +39,10 @@ prom_is() { [ "$(prom_value "$1")" = "$2" ]; }
   [ "$status" -ne 0 ]
 
   # The exposition text is valid (promtool lints names, units and types).
-  curl -sf --max-time 5 "http://127.0.0.1:$BROKER_METRICS/metrics" >broker.prom
+  # Gauges that walk jobs and workers refresh once a second.
+  scraped_has() { curl -sf --max-time 2 "http://127.0.0.1:$BROKER_METRICS/metrics" >broker.prom && grep -q "$1" broker.prom; }
+  wait_until 5 scraped_has '^baton_cpus{queue="default"} 2'
+  grep -q '^baton_jobs{state="completed"} 1' broker.prom
   curl -sf --max-time 5 "http://127.0.0.1:$WORKER_METRICS/metrics" >worker.prom
   run promtool check metrics <broker.prom
   echo "$output"

@@ -29,12 +29,13 @@ keys() { tmux -L "$TMUX_SOCK" send-keys -t top "$@"; }
 @test "top shows the queue, workers and running tasks; s sorts, u filters, c clears, q quits" {
   start_broker
   start_worker w1 2
-  "$BATON" submit -J sleeper -a 1-4 -- sleep 30 >/dev/null
   "$BATON" submit -J quick -a 1-6 -- true >/dev/null
+  "$BATON" wait 1
+  "$BATON" submit -J sleeper -a 1-4 -- sleep 30 >/dev/null
   top_in_tmux
   wait_until 10 screen_has 'TASKS +pending 2 +running 2 +completed 6'
   screen_has 'w1 +busy +\[#{20}\] +2/2'
-  screen_has '^1_[12] +[a-z0-9_-]+ +w1 +0:[0-9]{2} +sleeper'
+  screen_has '^2_[12] +[a-z0-9_-]+ +w1 +0:[0-9]{2} +sleeper'
   screen_has 'THROUGHPUT'
   screen_has 'sort \(elapsed\)'
 
@@ -79,7 +80,7 @@ keys() { tmux -L "$TMUX_SOCK" send-keys -t top "$@"; }
   start_broker
   start_worker w1 2
   "$BATON" submit -J sleeper -a 1-3 -- sleep 30 >/dev/null
-  wait_until 10 status_has ' R '
+  wait_until 10 status_has 'RUNNING'
   wait_until 10 bash -c "'$BATON' top | grep -q 'running 2'"
   run bash -c "'$BATON' top | cat"
   echo "$output"
