@@ -79,9 +79,13 @@ struct BrokerMetrics::State {
   std::map<int, Counter*> request_counters;
 
   // What the engine's counters were at the last update, by queue.
+  // and the queue's counters (looked up once: Family::Add hashes labels).
   struct Seen {
     std::uint64_t submitted = 0, started = 0;
     std::array<std::uint64_t, 8> finished{};
+    Counter* submitted_c = nullptr;
+    Counter* started_c = nullptr;
+    std::array<Counter*, 8> finished_c{};
   };
   std::map<std::string, Seen> seen;
   std::uint64_t seen_wait_total = 0;
@@ -194,12 +198,18 @@ void BrokerMetrics::update(const BrokerEngine& engine, const wire::TurnReport& t
   const BrokerStats& st = engine.stats();
   for (const QueueCounters& q : st.queues) {
     State::Seen& seen = s.seen[q.queue];
-    follow(s.submitted->Add({{"queue", q.queue}}), q.submitted_jobs, seen.submitted);
-    follow(s.started->Add({{"queue", q.queue}}), q.started_tasks, seen.started);
+    if (!seen.submitted_c) {
+      seen.submitted_c = &s.submitted->Add({{"queue", q.queue}});
+      seen.started_c = &s.started->Add({{"queue", q.queue}});
+      for (pb::TaskState state : {pb::COMPLETED, pb::FAILED, pb::CANCELLED, pb::TIMEOUT})
+        seen.finished_c[static_cast<std::size_t>(state)] =
+            &s.finished->Add({{"state", lower_state(state)}, {"queue", q.queue}});
+    }
+    if (q.submitted_jobs != seen.submitted) follow(*seen.submitted_c, q.submitted_jobs, seen.submitted);
+    if (q.started_tasks != seen.started) follow(*seen.started_c, q.started_tasks, seen.started);
     for (pb::TaskState state : {pb::COMPLETED, pb::FAILED, pb::CANCELLED, pb::TIMEOUT}) {
       const auto i = static_cast<std::size_t>(state);
-      if (q.finished[i] == seen.finished[i] && seen.finished[i] != 0) continue;
-      follow(s.finished->Add({{"state", lower_state(state)}, {"queue", q.queue}}), q.finished[i], seen.finished[i]);
+      if (q.finished[i] != seen.finished[i]) follow(*seen.finished_c[i], q.finished[i], seen.finished[i]);
     }
   }
   const DurationHistogram& h = st.submit_to_start;

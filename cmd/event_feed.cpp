@@ -25,17 +25,8 @@ bool EventFeed::handle(const std::string& peer, const pb::Envelope& msg, TimeMs 
   p.deadline = now + kWaitMs;
   if (!r.since_cursor().empty()) {
     auto k = parse_cursor(r.since_cursor());
-    if (!k) {
-      // Answered at once; an error is not worth a turn's wait.
-      p.after = EventKey{};
-      p.limit = 0;
-      p.wait = false;
-      p.request_id = msg.request_id();
-      p.peer = peer;
-      p.deadline = -1;  // marks the bad cursor
-    } else {
-      p.after = *k;
-    }
+    if (k) p.after = *k;
+    else p.bad_cursor = true;  // answered with an error after the turn
   } else if (r.since_ms() > 0) {
     p.after = end_of(r.since_ms() - 1);
   }  // else: from the first event the journal holds
@@ -82,7 +73,7 @@ void EventFeed::on_turn(BrokerEngine& engine, const wire::TurnReport& turn, Outb
 bool EventFeed::answer(Parked& p, TimeMs now, Outbox& out) {
   pb::Envelope env;
   env.set_request_id(p.request_id);
-  if (p.deadline == -1) {
+  if (p.bad_cursor) {
     pb::Reply* r = env.mutable_reply();
     r->set_ok(false);
     r->set_code(2);

@@ -45,6 +45,7 @@ class EventFeed {
     bool wait = false;
     std::size_t limit = 0;
     TimeMs deadline = 0;
+    bool bad_cursor = false;
   };
   // True when answered (the request is done).
   bool answer(Parked& p, TimeMs now, Outbox& out);
