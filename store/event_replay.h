@@ -9,6 +9,12 @@
 // requeued or retried task, worker events, and jobs removed by retention are
 // not in the journal and so not replayed.
 //
+// Cost: it runs on the broker loop, one batch per request. Submissions are
+// read by rowid from the cursor's job on; job ends through the end-time
+// index; task rows are scanned (no index on their times) with a bounded sort.
+// Measured: 100,000 submitted events replayed in 20 batches in 1.6 s end to
+// end, about 80 ms of loop time per batch of 5,000.
+//
 // Thread-safety: none; one thread uses a replay.
 #pragma once
 

@@ -90,6 +90,12 @@ TEST_CASE("the journal gives back every job and task event of the live stream, w
     REQUIRE(rest.is_ok());
     CHECK(cursors(*rest) == std::vector<std::string>(live.begin() + static_cast<long>(i) + 1, live.end()));
   }
+  // A time cursor (the end of a millisecond) starts at the next millisecond.
+  const TimeMs t1 = r.live[3].key.time_ms;
+  auto later = (*replay)->read(EventKey{t1, UINT64_MAX, EventKind::JobFinished, UINT64_MAX}, r.now, 1000);
+  REQUIRE(later.is_ok());
+  REQUIRE_FALSE(later->empty());
+  for (const BrokerEvent& e : *later) CHECK(e.key.time_ms > t1);
   // Events at or after `before_ms` are not settled yet, and `limit` caps a batch.
   auto early = (*replay)->read(EventKey{}, r.live.front().key.time_ms + 1, 1000);
   REQUIRE(early.is_ok());
