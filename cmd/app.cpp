@@ -25,6 +25,8 @@ const Command kCommands[] = {
     {"logs", "Print a task's output, or follow it (-f) while it runs", install_logs},
     {"workers", "List workers; drain or resume one", install_workers},
     {"explain", "Say why a pending job is not running", install_explain},
+    {"events", "Follow job and worker transitions (submitted, started, finished, ...) as a stream", install_events},
+    {"top", "A live full-screen view of the queue, workers and throughput", install_top},
     {"history", "Finished jobs with exit codes, times and memory (from the journal)", install_history},
     {"config", "Print the effective configuration and where each value came from", install_config},
     {"journal", "Check or back up a journal file", install_journal},

@@ -9,7 +9,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cmd/broker_metrics.h"
 #include "cmd/context.h"
+#include "cmd/event_feed.h"
 #include "cmd/daemon_util.h"
 #include "cmd/ha_settings.h"
 #include "cmd/security.h"
@@ -172,9 +174,22 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   auto abandon = [&] { member ? member->batch().clear() : single->abandon(); };
   auto probe = [&] { return member ? Status::ok() : single->probe(); };
   wire::JournalHooks hooks{commit, abandon, probe, rebuild};
+  // Monitoring: the event feed always (it costs nothing until asked), metrics
+  // when broker.metrics names an address.
+  EventFeed feed(path);
+  std::unique_ptr<BrokerMetrics> metrics;
+  if (const std::string addr = s.str("broker.metrics"); !addr.empty()) {
+    auto m = BrokerMetrics::start(addr, path);
+    if (!m) return ctx.fail(kRefused, m.error());
+    metrics = std::move(*m);
+    spdlog::info("metrics on http://{}/metrics", addr);
+  }
   wire::BrokerLoop loop(
       zctx, opts, std::move(first), outbox, clock, std::move(hooks),
-      [&local, &config](const std::string& peer, const pb::Envelope& msg, const Requester& who, Outbox& out) {
+      [&local, &config, &feed, &metrics, &clock](const std::string& peer, const pb::Envelope& msg,
+                                                 const Requester& who, Outbox& out) {
+        if (metrics) metrics->count_request(msg);
+        if (feed.handle(peer, msg, clock.now())) return true;
         if (!msg.has_history()) return false;
         pb::Envelope env;
         env.set_request_id(msg.request_id());
@@ -212,6 +227,10 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
                  "programs on every worker",
                  s.str("broker.clients"), s.str("broker.workers"));
   }
+  loop.on_turn([&feed, &metrics](BrokerEngine& eng, const wire::TurnReport& turn, Outbox& out) {
+    feed.on_turn(eng, turn, out);
+    if (metrics) metrics->update(eng, turn, feed.followers(), !turn.committed);
+  });
   if (auto st = loop.bind(); !st) return ctx.fail(kRefused, st.message());
   if (member)
     spdlog::info("broker node {} up: clients {}, workers {}, journal {}, raft {}; serving while it leads",

@@ -75,6 +75,8 @@ Runner install_down(CLI::App&, Context&);
 Runner install_keygen(CLI::App&, Context&);
 Runner install_ha(CLI::App&, Context&);
 Runner install_slurm_shims(CLI::App&, Context&);
+Runner install_events(CLI::App&, Context&);
+Runner install_top(CLI::App&, Context&);
 
 // security.key and security.broker_key as a CURVE client's settings; nullopt
 // when no key is configured.

@@ -105,6 +105,7 @@ Settings Settings::defaults() {
   s.add("broker.max_jobs_per_user", Kind::Int, "200000", "", "unfinished jobs a user may have, 0 = no cap (arrays count once)");
   s.add("broker.kill_on_invalid_dep", Kind::Bool, "false", "", "cancel jobs whose dependency can never be satisfied");
   s.add("broker.max_message_size", Kind::Size, "64M", "", "largest message accepted (ZMQ_MAXMSGSIZE)");
+  s.add("broker.metrics", Kind::String, "", "", "HOST:PORT to serve Prometheus metrics on (GET /metrics); empty = off");
   // [journal]
   s.add("journal.path", Kind::String, default_journal_path(), "BATON_JOURNAL", "the broker's SQLite journal");
   s.add("journal.retention", Kind::Duration, "30d", "",
@@ -123,6 +124,7 @@ Settings Settings::defaults() {
   s.add("worker.heartbeat_interval", Kind::Duration, "1s", "", "heartbeat period to the broker");
   s.add("worker.liveness", Kind::Int, "5", "", "silent heartbeat periods before the broker counts as lost");
   s.add("worker.kill_grace", Kind::Duration, "10s", "", "SIGTERM to SIGKILL delay for cancel and time limits");
+  s.add("worker.metrics", Kind::String, "", "", "HOST:PORT to serve the worker's Prometheus metrics on; empty = off");
   s.add("worker.drain_timeout", Kind::Duration, "30s", "", "on SIGTERM, how long running tasks may finish before they are handed back");
   s.add("worker.spool", Kind::String, "", "", "directory for script snapshots; empty = runtime dir");
   s.add("worker.run_as_submitter", Kind::Bool, "false", "",

@@ -14,6 +14,7 @@
 #include "exec/output_file.h"
 #include "exec/process_launcher.h"
 #include "exec/reaper.h"
+#include "cmd/worker_metrics.h"
 #include "exec/signal_set.h"
 #include "transport/endpoint.h"
 #include "transport/worker_loop.h"
@@ -137,7 +138,16 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
   FileOutputReader reader;
   spdlog::info("worker {}: {}, gpus {}, queues {}", cfg->name, cfg->capacity.describe(), cfg->gpu_ids.size(),
                s.str("worker.queues"));
-  WorkerEngine engine(std::move(*cfg), **launcher, reader, outbox, clock.now());
+  std::unique_ptr<WorkerMetrics> metrics;
+  if (const std::string addr = s.str("worker.metrics"); !addr.empty()) {
+    auto m = WorkerMetrics::start(addr, cfg->capacity.cpus);
+    if (!m) return ctx.fail(kRefused, m.error());
+    metrics = std::move(*m);
+    spdlog::info("metrics on http://{}/metrics", addr);
+  }
+  CountingLauncher counting(**launcher, metrics.get());
+  Launcher& used_launcher = metrics ? static_cast<Launcher&>(counting) : static_cast<Launcher&>(**launcher);
+  WorkerEngine engine(std::move(*cfg), used_launcher, reader, outbox, clock.now());
   zmq::context_t zctx(1);
   auto curve = client_curve(s);
   if (!curve) return ctx.fail(kRefused, curve.error());
@@ -148,11 +158,15 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
   SignalSet& sigs = **signals;
   wire::WorkerLoopHooks hooks;
   hooks.child_fd = r.fd();
-  hooks.reap = [&r, &l] {
+  hooks.reap = [&r, &l, &metrics] {
     auto exits = r.reap();
-    for (const auto& e : exits) l.reaped(e.pid);
+    for (const auto& e : exits) {
+      l.reaped(e.pid);
+      if (metrics) metrics->exited(e);
+    }
     return exits;
   };
+  if (metrics) hooks.on_turn = [&metrics, &engine] { metrics->on_turn(engine); };
   hooks.signal_fd = sigs.fd();
   hooks.on_signal = [&] {
     while (auto sig = sigs.take()) {

@@ -125,6 +125,7 @@ Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std
   Job& job = add_job(id, std::move(spec), now);
   corr_init(job);
   journal_.record_job(job);
+  observe_submitted(job, now);
   if (!pool_.could_ever_fit(job) && warnings) {
     std::string largest;
     std::uint32_t most = 0;
@@ -389,6 +390,7 @@ void BrokerEngine::handle_workers(const std::string& peer, std::uint64_t rid, co
       matched = true;
       w.admin_drain = !m.drain().empty();
       pool_.refresh(w);
+      observe_worker(w, w.admin_drain ? EventKind::WorkerDrained : EventKind::WorkerResumed, now);
       spdlog::info("worker {} {}", w.name, w.admin_drain ? "drained: no new tasks start there" : "resumed");
     });
     if (!matched) {

@@ -77,6 +77,7 @@ void BrokerEngine::dispatch(const Dispatch& d, TimeMs now) {
   ++job.running;
   Worker& w = pool_.at(d.worker);
   journal_.record_task(job, d.task.ordinal, rec, w.name, now);
+  observe_started(job, d.task.ordinal, rec, w, now);
 
   pb::Assignment* a = assigns_[d.worker].add_tasks();
   pb::TaskRef* ref = a->mutable_task();
@@ -191,6 +192,10 @@ void BrokerEngine::requeue(Job& job, std::uint64_t ordinal, TaskRecord& rec, Tim
 void BrokerEngine::end_task(Job& job, std::uint64_t ordinal, TaskRecord& rec, TaskState state, TimeMs now) {
   rec.state = state;
   if (!rec.end_ms) rec.end_ms = now;
+  // A finished task's retry time means nothing any more: it holds the broker
+  // time its end was recorded, the durable key of its `finished` event
+  // (broker_events.h; end_ms is the worker's clock).
+  rec.eligible_ms = now;
   switch (state) {
     case pb::COMPLETED: ++job.completed; break;
     case pb::FAILED: ++job.failed; break;
@@ -200,6 +205,7 @@ void BrokerEngine::end_task(Job& job, std::uint64_t ordinal, TaskRecord& rec, Ta
   }
   job.worst_code = std::max(job.worst_code, wait_code(rec));
   journal_.record_task(job, ordinal, rec, pool_.name_of(rec.worker), now);
+  observe_finished(job, ordinal, rec, now);
   task_terminal(job, ordinal, now);
 }
 
@@ -222,6 +228,7 @@ void BrokerEngine::job_terminal(Job& job, TimeMs now) {
   sched_.leave(job);
   sched_.regate(job, now);  // clears reasons for the display
   journal_.record_job_state(job);
+  observe_job_finished(job, now);
   auto g = groups_.find({job.spec.user(), job.spec.name()});
   if (g != groups_.end()) {
     g->second.erase(job.id);
@@ -266,6 +273,7 @@ void BrokerEngine::worker_lost(Worker& w, TimeMs now, const char* why) {
   }
   fail_reads(w);
   pool_.mark_lost(w);
+  observe_worker(w, EventKind::WorkerLost, now);
   dirty_ = true;
 }
 

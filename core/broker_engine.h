@@ -18,9 +18,12 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "baton.pb.h"
+#include "core/broker_events.h"
+#include "core/broker_stats.h"
 #include "core/config.h"
 #include "core/job.h"
 #include "core/journal.h"
@@ -68,6 +71,14 @@ class BrokerEngine {
   // Finished jobs that left memory after min_job_age (their outcome stays
   // known, for dependencies and wait).
   std::size_t evicted_count() const { return evicted_.size(); }
+
+  // Monitoring (broker_observe.cpp). Counters are always kept (a few adds
+  // per transition). Events are kept only while capture is on; the daemon
+  // takes them after each committed turn.
+  const BrokerStats& stats() const { return stats_; }
+  void set_event_capture(bool on) { capture_ = on; }
+  bool event_capture() const { return capture_; }
+  std::vector<BrokerEvent> take_events() { return std::exchange(events_, {}); }
 
   // Submits as a client would (tests and benchmarks). Returns the job id or an error.
   Result<JobId> submit(pb::JobSpec spec, TimeMs now, std::vector<std::string>* warnings = nullptr,
@@ -175,6 +186,13 @@ class BrokerEngine {
                       const Requester& who);
   void fill_worker_info(const Worker& w, pb::WorkerInfo* out) const;
 
+  // ---- monitoring (broker_observe.cpp)
+  void observe_submitted(const Job& job, TimeMs now);
+  void observe_started(const Job& job, std::uint64_t ordinal, const TaskRecord& rec, const Worker& w, TimeMs now);
+  void observe_finished(const Job& job, std::uint64_t ordinal, const TaskRecord& rec, TimeMs now);
+  void observe_job_finished(const Job& job, TimeMs now);
+  void observe_worker(const Worker& w, EventKind kind, TimeMs now);
+
   BrokerConfig cfg_;
   Journal& journal_;
   Outbox& out_;
@@ -215,6 +233,9 @@ class BrokerEngine {
   std::uint64_t next_read_ = 1;
   TimeMs next_heartbeat_ = 0;
   bool dirty_ = true;                                      // a pass may find work
+  BrokerStats stats_;
+  bool capture_ = false;
+  std::vector<BrokerEvent> events_;
 };
 
 }  // namespace baton

@@ -73,6 +73,7 @@ void BrokerEngine::on_worker_message(const std::string& peer, const pb::Envelope
     case pb::Envelope::kDrain:
       w->state = msg.drain().on() ? WorkerState::Draining : WorkerState::Up;
       pool_.refresh(*w);
+      observe_worker(*w, msg.drain().on() ? EventKind::WorkerDrained : EventKind::WorkerResumed, now);
       spdlog::info("worker {} is {}", w->name, msg.drain().on() ? "draining" : "back from draining");
       break;
     case pb::Envelope::kDisconnect:
@@ -106,6 +107,7 @@ void BrokerEngine::handle_register(const std::string& peer, const pb::Register& 
   w.labels = {m.labels().begin(), m.labels().end()};
   w.weight = m.weight() ? m.weight() : 1;
   w.state = m.draining() ? WorkerState::Draining : WorkerState::Up;
+  observe_worker(w, EventKind::WorkerJoined, now);
 
   // Results that finished while the broker was away (or unacknowledged)
   // first: a task that ended is not "missing" and must not be requeued.

@@ -11,11 +11,13 @@ PACKAGES="
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev
+  prometheus-cpp-dev libncurses-dev
   doctest-dev bats libbenchmark-dev
   procps
   scdoc groff-base man-db dpkg-dev file
   task-spooler parallel
   snakemake toil
+  prometheus tmux curl python3
   clang-16 libclang-rt-16-dev llvm-16
 "
 

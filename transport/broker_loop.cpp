@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "transport/frame.h"
 
@@ -168,7 +169,10 @@ bool BrokerLoop::turn(TimeMs now) {
     else kept.msg = in->msg;
     serve(*in, now);
   }
+  using Steady = std::chrono::steady_clock;
+  const auto t0 = Steady::now();
   engine_->on_tick(now);
+  const auto t1 = Steady::now();
   if (Status s = journal_.commit(); !s) {
     if (!repl_) return enter_read_only(s, now);
     // Not committed by the cluster, or not known to be: nothing of the turn
@@ -176,6 +180,11 @@ bool BrokerLoop::turn(TimeMs now) {
     spdlog::error("journal commit failed: {}", s.message());
     if (repl_->active()) repl_->step_down();
     stand_down("a replicated commit failed");
+    return true;
+  }
+  if (turn_hook_) {
+    const std::chrono::duration<double> tick = t1 - t0, commit = Steady::now() - t1;
+    turn_hook_(*engine_, TurnReport{now, true, tick.count(), commit.count()}, out_);
   }
   return true;
 }
@@ -245,6 +254,7 @@ bool BrokerLoop::read_only_turn(TimeMs now) {
     serve(*in, now);
   }
   journal_.abandon();  // views write nothing; keep it that way
+  if (turn_hook_) turn_hook_(*engine_, TurnReport{now, false, 0, 0}, out_);
   if (now < next_probe_) return true;
   next_probe_ = now + opts_.probe_interval_ms;
   if (Status s = journal_.probe(); !s) {

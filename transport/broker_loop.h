@@ -70,8 +70,21 @@ class Replication {
   virtual bool serve(const std::string& peer, const pb::Envelope& msg, Outbox& out) = 0;
 };
 
+// What one loop turn did, for monitoring (metrics, events).
+struct TurnReport {
+  TimeMs now = 0;
+  bool committed = false;     // false: a read-only turn (nothing was written)
+  double tick_seconds = 0;    // the engine's periodic work and scheduling pass
+  double commit_seconds = 0;  // the journal commit (0 when nothing was committed)
+};
+
 class BrokerLoop {
  public:
+  // Called after each turn's commit and before its sends; what it puts in the
+  // outbox leaves with the turn. It may take the engine's events. Must be
+  // quick: it runs on the loop.
+  using TurnHook = std::function<void(BrokerEngine& engine, const TurnReport& turn, Outbox& out)>;
+
   // Requests the engine does not answer itself (history reads the journal).
   using ClientHook =
       std::function<bool(const std::string& peer, const pb::Envelope& msg, const Requester& who, Outbox& out)>;
@@ -96,6 +109,8 @@ class BrokerLoop {
   const BrokerEngine& engine() const { return *engine_; }
   // Why the broker is read-only, or empty when it is not.
   const std::string& read_only_reason() const { return read_only_; }
+
+  void on_turn(TurnHook hook) { turn_hook_ = std::move(hook); }
 
   // Runs until `on_signal` (called when signal_fd is readable) returns true.
   // Returns 0 after a clean stop, 1 when the journal cannot be read back.
@@ -127,6 +142,7 @@ class BrokerLoop {
   const Clock& clock_;
   JournalHooks journal_;
   ClientHook hook_;
+  TurnHook turn_hook_;
   RouterSocket clients_;
   RouterSocket workers_;
   zmq::context_t& ctx_;

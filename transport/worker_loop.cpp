@@ -94,6 +94,7 @@ int WorkerLoop::run(const WorkerLoopHooks& hooks) {
       reconnects_ = 0;
     }
     send_all();
+    if (hooks.on_turn) hooks.on_turn();
     if (engine_.done(now)) {
       pb::Envelope bye;
       bye.mutable_disconnect()->set_reason("worker stopped");

@@ -36,6 +36,7 @@ struct WorkerLoopHooks {
   std::function<std::vector<ProcessExit>()> reap;
   int signal_fd = -1;                                 // readable when a stop signal came
   std::function<void()> on_signal;                    // e.g. engine.drain(now)
+  std::function<void()> on_turn;                      // after each turn's sends (metrics); optional
 };
 
 class WorkerLoop {
