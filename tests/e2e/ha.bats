@@ -37,7 +37,7 @@ start_node() {
   local i=$1
   shift
   "$BATON" broker --clients "tcp://127.0.0.1:${CPORT[$i]}" --workers "tcp://127.0.0.1:${WPORT[$i]}" \
-    --journal "$TEST_DIR/b$i/journal.db" --set security.insecure=true --set broker.heartbeat_interval=200ms \
+    --journal "$TEST_DIR/b$i/journal.db" --set security.insecure=true --set broker.heartbeat_interval=200ms --set broker.liveness=25 \
     --set ha.node_id="$i" --set ha.peers="$PEERS" "$@" >>"$TEST_DIR/b$i.log" 2>&1 &
   NODE_PID[$i]=$!
   STARTED_PIDS+=("$!")
