@@ -25,6 +25,8 @@ const Command kCommands[] = {
     {"logs", "Print a task's output, or follow it (-f) while it runs", install_logs},
     {"workers", "List workers; drain or resume one", install_workers},
     {"explain", "Say why a pending job is not running", install_explain},
+    {"cron", "Recurring jobs kept by the broker: cron add|list|show|pause|resume|remove|run|update", install_cron},
+    {"crontab", "Install, list (-l) or edit (-e) your recurring jobs as a crontab", install_crontab},
     {"history", "Finished jobs with exit codes, times and memory (from the journal)", install_history},
     {"config", "Print the effective configuration and where each value came from", install_config},
     {"journal", "Check or back up a journal file", install_journal},

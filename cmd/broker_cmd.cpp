@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cmd/context.h"
+#include "cmd/cron_notice.h"
+#include "cmd/zone_files.h"
 #include "cmd/daemon_util.h"
 #include "cmd/security.h"
 #include "cmd/system_clock.h"
@@ -42,6 +44,7 @@ BrokerConfig broker_config(const Settings& s) {
   c.max_array_size = static_cast<std::uint64_t>(s.integer("broker.max_array_size"));
   c.kill_on_invalid_dep = s.boolean("broker.kill_on_invalid_dep");
   c.owner_uid = getuid();
+  c.cron_seconds = s.boolean("scheduler.cron_seconds");
   SchedulerConfig& sc = c.scheduler;
   parse_order_policy(s.str("scheduler.order"), sc.order);
   parse_placement_policy(s.str("scheduler.placement"), sc.placement);
@@ -103,12 +106,15 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   // again by the loop after a failed commit.
   BrokerConfig config = broker_config(s);
   config.private_jobs = s.boolean("security.private_jobs");
-  auto rebuild = [&j, &outbox, &config](TimeMs now) -> Result<std::unique_ptr<BrokerEngine>> {
+  ZoneFiles zones;
+  ShellCronNotifier notices;
+  auto rebuild = [&j, &outbox, &config, &zones, &notices](TimeMs now) -> Result<std::unique_ptr<BrokerEngine>> {
     auto state = j.load();
     if (!state) return state.status();
     BrokerConfig c = config;
     c.broker_id = random_id();  // a new incarnation: clients re-send their waits
     auto engine = std::make_unique<BrokerEngine>(std::move(c), j, outbox, now);
+    engine->set_cron_seams(&zones, &notices);
     engine->restore(std::move(*state), now);
     return engine;
   };

@@ -58,6 +58,7 @@ struct SqliteJournal::Sql {
   store::Connection db;  // declared first: closed after the statements are finalized
   Statement begin, commit, rollback;
   Statement put_job, raise_next_id, raise_next_task_key, first_task, put_job_state;
+  Statement put_cron, remove_cron;
   Statement put_task;   // one task row
   Statement put_tasks;  // kTaskBatch task rows
   std::unique_ptr<store::HistoryQuery> history;
@@ -110,6 +111,8 @@ struct SqliteJournal::Sql {
         // recorded for the task: exactly-once evidence (see schema.cpp).
         {&put_task, put_rows(1)},
         {&put_tasks, put_rows(kTaskBatch)},
+        {&put_cron, "INSERT OR REPLACE INTO cron(name, user, last_scheduled_ms, entry) VALUES(?1, ?2, ?3, ?4)"},
+        {&remove_cron, "DELETE FROM cron WHERE name = ?1"},
     };
     for (const auto& [st, sql] : all) {
       auto prepared = Statement::prepare(h, path, sql);
@@ -239,6 +242,29 @@ void SqliteJournal::record_job_state(const Job& job) {
   if (sqlite3_changes(sql_->db.get()) == 0)
     group_error_ = Status::error(
         fmt::format("journal {}: record_job_state {}: the job was never recorded", path_, job.id));
+}
+
+void SqliteJournal::record_cron(const pb::CronEntry& entry) {
+  if (!stage()) return;
+  if (!entry.SerializeToString(&spec_buf_)) {
+    group_error_ = Status::error(fmt::format("journal {}: record_cron {}: the entry does not serialize", path_, entry.name()));
+    return;
+  }
+  Statement& s = sql_->put_cron;
+  Statement::Use use(s);
+  s.bind_text(1, entry.name());
+  s.bind_text(2, entry.user());
+  s.bind(3, entry.last_scheduled_ms());
+  s.bind_blob(4, spec_buf_);
+  if (const int rc = s.step(); rc != SQLITE_DONE) fail(fmt::format("record_cron {}", entry.name()), rc);
+}
+
+void SqliteJournal::remove_cron(const std::string& name) {
+  if (!stage()) return;
+  Statement& s = sql_->remove_cron;
+  Statement::Use use(s);
+  s.bind_text(1, name);
+  if (const int rc = s.step(); rc != SQLITE_DONE) fail(fmt::format("remove_cron {}", name), rc);
 }
 
 bool SqliteJournal::find_first_task(const Job& job) {
