@@ -35,6 +35,24 @@ const Command kCommands[] = {
     {"keygen", "Make a CURVE key pair for a broker, worker or user (see Security in the README)", install_keygen},
 };
 
+// `baton cron` reads its own words (submit's options, then a command after
+// `--`, which CLI11 would hand back to the top level): the parser sees the
+// global options and the command's name only, and --help if it comes next.
+int own_words_cut(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--broker" || a == "--config" || a == "--set") {
+      ++i;
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') continue;
+    if (a != "cron") return argc;
+    const bool help = i + 1 < argc && (std::string(argv[i + 1]) == "--help" || std::string(argv[i + 1]) == "-h");
+    return help ? i + 2 : i + 1;
+  }
+  return argc;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -64,7 +82,7 @@ int run(int argc, char** argv) {
   }
 
   try {
-    app.parse(argc, argv);
+    app.parse(own_words_cut(argc, argv), argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? kOk : kUsage;

@@ -137,7 +137,10 @@ int run_cron(Context& ctx) {
 Runner install_cron(CLI::App& sub, Context&) {
   static std::vector<std::string> rest;
   sub.add_option("args", rest, "add|list|show|pause|resume|remove|run|update ...");
-  sub.prefix_command();
+  // run_cron reads the words itself, from the raw command line: the parser
+  // only has to let them all through.
+  sub.fallthrough(false);
+  sub.allow_extras();
   sub.footer(std::string(kUsageText) +
              "\n\nSCHEDULE: five cron fields, minute hour day-of-month month day-of-week (*, 1-5, */15, 1,3,\n"
              "names mon-fri and jan-dec), or @hourly @daily @weekly @monthly @yearly; in the broker's time zone\n"

@@ -22,6 +22,11 @@ runs_of() {
   "$BATON" status -a | awk -v p="$1@" 'index($0, p) { n++ } END { print n + 0 }'
 }
 
+# has_lines FILE N: FILE exists and has at least N lines.
+has_lines() {
+  [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
 restart_broker() {
   kill -TERM "$BROKER_PID"
   wait_gone "$BROKER_PID" 10
@@ -34,7 +39,7 @@ restart_broker() {
   run "$BATON" cron add tick '*/2 * * * * *' -- sh -c 'echo "$BATON_CRON_NAME $BATON_CRON_SCHEDULED_TIME $BATON_JOB_NAME" >>"$0"' "$TEST_DIR/out"
   [ "$status" -eq 0 ]
   [[ "$output" == "Added cron entry tick; next run "* ]]
-  wait_until 10 test "$(wc -l <"$TEST_DIR/out" 2>/dev/null)" -ge 2
+  wait_until 10 has_lines "$TEST_DIR/out" 2
   # "tick 2026-12-04T16:05:08+00:00 tick@2026-12-04T16:05:08": the run's name carries its scheduled time.
   run head -1 "$TEST_DIR/out"
   [[ "$output" =~ ^tick\ ([0-9-]+T[0-9:]+)[+-][0-9:]+\ tick@([0-9T:-]+)$ ]]
