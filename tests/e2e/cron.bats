@@ -78,6 +78,15 @@ restart_broker() {
   [[ "$output" == *"skipped: run "*" still active (--concurrency forbid)"* ]]
   # Never two runs at once: at most one of its jobs is not finished.
   [ "$("$BATON" status | grep -c 'slow@')" -le 1 ]
+  "$BATON" cron remove slow
+
+  # A failing run: its --on-failure command runs on the broker host.
+  "$BATON" cron add failing '*/2 * * * * *' --on-failure "echo \"\$BATON_CRON_NAME \$BATON_JOB_STATE \$BATON_EXIT_CODE\" >>$TEST_DIR/notices" -- sh -c 'exit 3'
+  wait_until 10 has_lines "$TEST_DIR/notices" 1
+  run head -1 "$TEST_DIR/notices"
+  [ "$output" = "failing FAILED 3" ]
+  run "$BATON" cron show failing
+  [[ "$output" == *"FAILED/3"* ]]
 }
 
 @test "a broker stopped across a scheduled time: catch-up last runs it once, none does not" {
