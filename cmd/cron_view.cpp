@@ -31,6 +31,7 @@ std::string command_text(const pb::CronEntry& e) {
 
 std::string cron_run_state(const pb::CronRun& run) {
   if (run.job_id() == 0) return run.note().rfind("skipped", 0) == 0 ? "SKIPPED" : "REFUSED";
+  if (run.state() == pb::TASK_STATE_UNSPECIFIED) return "-";
   const std::string state = state_name(run.state());
   return is_terminal(run.state()) ? state + "/" + std::to_string(run.exit_code()) : state;
 }

@@ -137,7 +137,7 @@ void BrokerEngine::cron_restore(std::vector<pb::CronEntry> entries, TimeMs now) 
     CronState& s = cron_->put(std::move(*state));
     // Runs that were active when the broker stopped are active again, or ended meanwhile.
     for (pb::CronRun& run : *s.entry.mutable_runs()) {
-      if (!run.job_id() || is_terminal(run.state())) continue;
+      if (!run.job_id() || is_terminal(run.state()) || run.state() == pb::TASK_STATE_UNSPECIFIED) continue;
       const Job* job = find(run.job_id());
       if (job && !job->terminal()) {
         s.active.insert(job->id);
@@ -146,6 +146,10 @@ void BrokerEngine::cron_restore(std::vector<pb::CronEntry> entries, TimeMs now) 
         run.set_state(job->summary());
         run.set_exit_code(job->worst_code);
         run.set_end_ms(job->end_ms);
+      } else {
+        // Purged by retention (or never committed): nothing to wait for.
+        run.set_state(pb::TASK_STATE_UNSPECIFIED);
+        run.set_note(run.note().empty() ? "job no longer in the journal" : run.note() + "; job no longer in the journal");
       }
     }
     const std::vector<TimeMs> missed = cron_->come_back(s, now);
