@@ -61,6 +61,7 @@ Status BrokerEngine::cron_add(const pb::CronEntry& in, bool replace, bool check,
   } else {
     state->entry.set_last_scheduled_ms(now);  // nothing before it existed is due
     state->entry.set_created_ms(now);
+    state->entry.clear_runs();                // a client does not write history
   }
   CronState& s = cron_->put(std::move(*state));
   s.next_ms = s.entry.paused() ? kNever : s.schedule.next_after(now, s.zone);

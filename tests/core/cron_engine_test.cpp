@@ -348,3 +348,20 @@ TEST_CASE("entries are refused for a bad name, an unknown zone, a schedule that 
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("core.cron") {
+
+TEST_CASE("a new entry starts from now: a client cannot hand it a past or a history") {
+  CronHarness c;
+  pb::CronEntry e = entry("r", "* * * * *");
+  e.set_last_scheduled_ms(kT0 - kDay);
+  e.set_catch_up(pb::CRON_CATCH_UP_ALL);
+  e.add_runs()->set_job_id(99);
+  c.add(e);
+  CHECK(c.stored("r").last_scheduled_ms() == kT0);
+  CHECK(c.stored("r").runs_size() == 0);
+  c.run_for(kMinute);
+  CHECK(c.jobs().size() == 1);
+}
+
+}  // TEST_SUITE
