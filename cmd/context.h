@@ -73,6 +73,7 @@ Runner install_journal(CLI::App&, Context&);
 Runner install_up(CLI::App&, Context&);
 Runner install_down(CLI::App&, Context&);
 Runner install_keygen(CLI::App&, Context&);
+Runner install_ha(CLI::App&, Context&);
 Runner install_cron(CLI::App&, Context&);
 Runner install_crontab(CLI::App&, Context&);
 
