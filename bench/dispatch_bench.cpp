@@ -16,6 +16,8 @@ class NullJournal : public Journal {
   void record_job(const Job&) override {}
   void record_job_state(const Job&) override {}
   void record_task(const Job&, std::uint64_t, const TaskRecord&, const std::string&, TimeMs) override {}
+  void record_cron(const pb::CronEntry&) override {}
+  void remove_cron(const std::string&) override {}
 };
 
 constexpr TimeMs kT0 = 1795564800000;

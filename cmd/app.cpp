@@ -27,6 +27,8 @@ const Command kCommands[] = {
     {"explain", "Say why a pending job is not running", install_explain},
     {"events", "Follow job and worker transitions (submitted, started, finished, ...) as a stream", install_events},
     {"top", "A live full-screen view of the queue, workers and throughput", install_top},
+    {"cron", "Recurring jobs kept by the broker: cron add|list|show|pause|resume|remove|run|update", install_cron},
+    {"crontab", "Install, list (-l) or edit (-e) your recurring jobs as a crontab", install_crontab},
     {"history", "Finished jobs with exit codes, times and memory (from the journal)", install_history},
     {"config", "Print the effective configuration and where each value came from", install_config},
     {"journal", "Check or back up a journal file", install_journal},
@@ -36,6 +38,24 @@ const Command kCommands[] = {
     {"keygen", "Make a CURVE key pair for a broker, worker or user (see Security in the README)", install_keygen},
     {"slurm-shims", "Make sbatch, squeue, scancel, ... symlinks that run baton as Slurm (baton-slurm(7))", install_slurm_shims},
 };
+
+// `baton cron` reads its own words (submit's options, then a command after
+// `--`, which CLI11 would hand back to the top level): the parser sees the
+// global options and the command's name only, and --help if it comes next.
+int own_words_cut(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--broker" || a == "--config" || a == "--set") {
+      ++i;
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') continue;
+    if (a != "cron") return argc;
+    const bool help = i + 1 < argc && (std::string(argv[i + 1]) == "--help" || std::string(argv[i + 1]) == "-h");
+    return help ? i + 2 : i + 1;
+  }
+  return argc;
+}
 
 }  // namespace
 
@@ -66,7 +86,7 @@ int run(int argc, char** argv) {
   }
 
   try {
-    app.parse(argc, argv);
+    app.parse(own_words_cut(argc, argv), argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? kOk : kUsage;

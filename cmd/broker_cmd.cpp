@@ -12,6 +12,8 @@
 #include "cmd/broker_metrics.h"
 #include "cmd/context.h"
 #include "cmd/event_feed.h"
+#include "cmd/cron_notice.h"
+#include "cmd/zone_files.h"
 #include "cmd/daemon_util.h"
 #include "cmd/ha_settings.h"
 #include "cmd/security.h"
@@ -48,6 +50,7 @@ BrokerConfig broker_config(const Settings& s) {
   c.max_array_size = static_cast<std::uint64_t>(s.integer("broker.max_array_size"));
   c.kill_on_invalid_dep = s.boolean("broker.kill_on_invalid_dep");
   c.owner_uid = getuid();
+  c.cron_seconds = s.boolean("scheduler.cron_seconds");
   SchedulerConfig& sc = c.scheduler;
   parse_order_policy(s.str("scheduler.order"), sc.order);
   parse_placement_policy(s.str("scheduler.placement"), sc.placement);
@@ -128,12 +131,15 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   // broker becomes the leader).
   BrokerConfig config = broker_config(s);
   config.private_jobs = s.boolean("security.private_jobs");
-  auto rebuild = [&local, &sink, &outbox, &config](TimeMs now) -> Result<std::unique_ptr<BrokerEngine>> {
+  ZoneFiles zones;
+  ShellCronNotifier notices;
+  auto rebuild = [&local, &sink, &outbox, &config, &zones, &notices](TimeMs now) -> Result<std::unique_ptr<BrokerEngine>> {
     auto state = local().load();
     if (!state) return state.status();
     BrokerConfig c = config;
     c.broker_id = random_id();  // a new incarnation: clients re-send their waits
     auto engine = std::make_unique<BrokerEngine>(std::move(c), sink, outbox, now);
+    engine->set_cron_seams(&zones, &notices);
     engine->restore(std::move(*state), now);
     return engine;
   };

@@ -77,6 +77,8 @@ Runner install_ha(CLI::App&, Context&);
 Runner install_slurm_shims(CLI::App&, Context&);
 Runner install_events(CLI::App&, Context&);
 Runner install_top(CLI::App&, Context&);
+Runner install_cron(CLI::App&, Context&);
+Runner install_crontab(CLI::App&, Context&);
 
 // security.key and security.broker_key as a CURVE client's settings; nullopt
 // when no key is configured.

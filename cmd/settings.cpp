@@ -152,6 +152,8 @@ Settings Settings::defaults() {
         "queued tasks a full worker may hold per cpu, started there without a round trip; 0 = off");
   s.add("scheduler.prefetch_below", Kind::Duration, "200ms", "",
         "prefetch only for jobs whose tasks have run shorter than this on average");
+  s.add("scheduler.cron_seconds", Kind::Bool, "false", "",
+        "cron schedules may have a sixth, leading field of seconds (for tests and demos)");
   // [security]
   s.add("security.key", Kind::String, "", "BATON_KEY",
         "this process's secret CURVE key file (from baton keygen); on a broker it turns on encryption and authentication");

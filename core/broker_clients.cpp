@@ -41,6 +41,7 @@ void BrokerEngine::on_client_message(const std::string& peer, const pb::Envelope
       break;
     case pb::Envelope::kExplain: handle_explain(peer, rid, msg.explain(), now, who); break;
     case pb::Envelope::kLogs: handle_logs(peer, rid, msg.logs(), now, who); break;
+    case pb::Envelope::kCron: handle_cron(peer, rid, msg.cron(), now, who); break;
     case pb::Envelope::kPing: {
       pb::Envelope env;
       env.mutable_pong()->set_broker_id(cfg_.broker_id);

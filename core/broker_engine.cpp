@@ -10,6 +10,7 @@ namespace baton {
 BrokerEngine::BrokerEngine(BrokerConfig cfg, Journal& journal, Outbox& outbox, TimeMs now)
     : cfg_(std::move(cfg)), journal_(journal), out_(outbox), sched_(cfg_.scheduler, jobs_, pool_, now) {
   next_heartbeat_ = now;
+  cron_ = std::make_unique<CronTable>(cfg_.cron_seconds, utc_zones_);
 }
 
 Job* BrokerEngine::find(JobId id) {
@@ -238,6 +239,7 @@ void BrokerEngine::job_terminal(Job& job, TimeMs now) {
   dep_work_.push_back(job.id);
   wake_waiters(job.id);
   ended_.emplace_back(now, job.id);
+  if (!cron_runs_.empty()) cron_job_ended(job, now);
 }
 
 void BrokerEngine::evict_old(TimeMs now) {
@@ -466,6 +468,7 @@ void BrokerEngine::on_tick(TimeMs now) {
   expire_orphans(now);
   expire_reads(now);
   evict_old(now);
+  if (cron_->next_deadline() <= now) cron_tick(now);
   if (sched_.next_deadline() <= now) {
     sched_.advance(now);
     dirty_ = true;
@@ -486,6 +489,7 @@ TimeMs BrokerEngine::next_deadline() const {
   if (oldest != kNever) t = std::min(t, oldest + static_cast<TimeMs>(cfg_.liveness) * cfg_.heartbeat_ms + 1);
   if (!orphans_.empty()) t = std::min(t, orphan_deadline_);
   if (!reads_.empty()) t = std::min(t, reads_.begin()->second.deadline);
+  t = std::min(t, cron_->next_deadline());
   if (dirty_) t = 0;
   return t;
 }

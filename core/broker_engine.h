@@ -25,6 +25,7 @@
 #include "core/broker_events.h"
 #include "core/broker_stats.h"
 #include "core/config.h"
+#include "core/cron_table.h"
 #include "core/job.h"
 #include "core/journal.h"
 #include "core/outbox.h"
@@ -79,6 +80,12 @@ class BrokerEngine {
   void set_event_capture(bool on) { capture_ = on; }
   bool event_capture() const { return capture_; }
   std::vector<BrokerEvent> take_events() { return std::exchange(events_, {}); }
+
+  // Where cron entries get their time zones, and who runs --on-failure
+  // commands (both borrowed; UTC only and no notices when unset).
+  // REQUIRES: called before restore().
+  void set_cron_seams(ZoneSource* zones, CronNotifier* notifier);
+  const CronTable& cron() const { return *cron_; }
 
   // Submits as a client would (tests and benchmarks). Returns the job id or an error.
   Result<JobId> submit(pb::JobSpec spec, TimeMs now, std::vector<std::string>* warnings = nullptr,
@@ -176,6 +183,23 @@ class BrokerEngine {
   void resend_reads(const Worker& w);
   void expire_reads(TimeMs now);
 
+  // ---- cron (broker_cron.cpp, broker_cron_requests.cpp): recurring entries
+  // whose runs are ordinary jobs.
+  void handle_cron(const std::string& peer, std::uint64_t rid, const pb::CronRequest& m, TimeMs now,
+                   const Requester& who);
+  Status cron_add(const pb::CronEntry& entry, bool replace, bool check, TimeMs now, const Requester& who);
+  Status cron_crontab(const pb::CronRequest& m, TimeMs now, const Requester& who);
+  Status cron_update(CronState& s, const pb::CronRequest& m, TimeMs now, const Requester& who);
+  void cron_restore(std::vector<pb::CronEntry> entries, TimeMs now);
+  void cron_tick(TimeMs now);
+  // Submits (or, by the concurrency policy, skips) the run scheduled at
+  // `scheduled`; journals the entry with it. Returns the job id, 0 if none.
+  JobId cron_fire(CronState& s, TimeMs scheduled, TimeMs now, bool by_hand, const char* note);
+  void cron_job_ended(const Job& job, TimeMs now);
+  void cron_cancel_run(Job& job, TimeMs now);
+  bool cron_denied(const Requester& who, const pb::CronEntry& e) const;
+  void fill_cron_info(const CronState& s, pb::CronInfo* out) const;
+
   // ---- views (broker_views.cpp)
   // `summarize`: an array's finished tasks go in as ranges per state, not
   // one by one (status replies stay small while big arrays run).
@@ -231,6 +255,10 @@ class BrokerEngine {
   // next to time out.
   std::map<std::uint64_t, LogRead> reads_;
   std::uint64_t next_read_ = 1;
+  UtcZoneSource utc_zones_;
+  CronNotifier* cron_notifier_ = nullptr;
+  std::unique_ptr<CronTable> cron_;
+  std::unordered_map<JobId, std::string> cron_runs_;      // active cron runs -> entry name
   TimeMs next_heartbeat_ = 0;
   bool dirty_ = true;                                      // a pass may find work
   BrokerStats stats_;

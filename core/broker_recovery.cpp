@@ -79,6 +79,7 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
   ended_.assign(ended.begin(), ended.end());
   orphan_deadline_ = now + cfg_.reattach_grace_ms;
   dirty_ = true;
+  cron_restore(std::move(state.cron), now);
   evict_old(now);  // after dependencies were evaluated against every job
   spdlog::info("journal restored: {} jobs ({} active), {} task(s) running on workers that must re-register, next id {}",
                jobs_.size(), active_.size(), running, next_id_);

@@ -57,6 +57,7 @@ struct BrokerConfig {
   TimeMs log_read_timeout_ms = 10000;      // `logs`: a worker that does not answer a read by then
                                            // gets the client an error instead
   std::string broker_id;                   // this incarnation, for logs and Pong
+  bool cron_seconds = false;               // cron schedules may have a leading seconds field
 };
 
 // Who sent a client request, as the transport established it. With keys

@@ -27,6 +27,12 @@ class Journal {
   // A task's new state (the journal also counts how often it was recorded final).
   virtual void record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& task,
                            const std::string& worker, TimeMs now) = 0;
+  // A recurring entry, whole: added, changed, or a run recorded (its
+  // last_scheduled_ms rises in the same group as the run's job, so no
+  // scheduled time runs twice). Keyed by name; replaces the stored one.
+  virtual void record_cron(const pb::CronEntry& entry) = 0;
+  // The entry of this name is gone (its runs stay, as jobs).
+  virtual void remove_cron(const std::string& name) = 0;
 };
 
 // What the journal gives back at start-up.
@@ -49,6 +55,7 @@ struct RecoveredState {
   JobId next_job_id = 1;
   std::vector<RecoveredJob> jobs;    // ascending id
   std::vector<RecoveredTask> tasks;  // ascending (job, ordinal)
+  std::vector<pb::CronEntry> cron;   // ascending name
 };
 
 }  // namespace baton

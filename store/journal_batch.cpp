@@ -54,6 +54,10 @@ void BatchJournal::record_task(const Job& job, std::uint64_t ordinal, const Task
   for (std::uint32_t g : t.gpus) r->add_gpus(g);
 }
 
+void BatchJournal::record_cron(const pb::CronEntry& entry) { *batch_.add_ops()->mutable_cron() = entry; }
+
+void BatchJournal::remove_cron(const std::string& name) { batch_.add_ops()->set_cron_removed(name); }
+
 void BatchJournal::record_purge(TimeMs cutoff_ms, std::size_t budget) {
   pb::PurgeRows* r = batch_.add_ops()->mutable_purge();
   r->set_cutoff_ms(cutoff_ms);

@@ -20,6 +20,8 @@ class BatchJournal final : public Journal {
   void record_job_state(const Job& job) override;
   void record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& task, const std::string& worker,
                    TimeMs now) override;
+  void record_cron(const pb::CronEntry& entry) override;
+  void remove_cron(const std::string& name) override;
   // Retention: delete finished jobs that ended before `cutoff_ms`, at most
   // `budget` rows (SqliteJournal::purge on every broker).
   void record_purge(TimeMs cutoff_ms, std::size_t budget);

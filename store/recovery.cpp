@@ -68,6 +68,21 @@ Status load_tasks(sqlite3* db, const std::string& path, std::vector<RecoveredTas
   return Status::ok();
 }
 
+Status load_cron(sqlite3* db, const std::string& path, std::vector<pb::CronEntry>& out) {
+  auto st = Statement::prepare(db, path, "SELECT name, entry FROM cron ORDER BY name", false);
+  if (!st) return st.status();
+  Statement& s = *st;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    pb::CronEntry& e = out.emplace_back();
+    const std::string_view blob = s.blob(1);
+    if (!e.ParseFromArray(blob.data(), static_cast<int>(blob.size())))
+      return Status::error(fmt::format("journal {}: cron entry {}: the stored entry does not parse", path, s.text(0)));
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db, path, "reading cron entries", rc);
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<RecoveredState> load_state(sqlite3* db, const std::string& path) {
@@ -77,6 +92,7 @@ Result<RecoveredState> load_state(sqlite3* db, const std::string& path) {
   state.next_job_id = *next;
   if (Status s = load_jobs(db, path, state.jobs); !s) return s;
   if (Status s = load_tasks(db, path, state.tasks); !s) return s;
+  if (Status s = load_cron(db, path, state.cron); !s) return s;
   return state;
 }
 

@@ -139,6 +139,18 @@ DROP TABLE tasks;
 DROP TABLE events;
 ALTER TABLE tasks_v2 RENAME TO tasks;
 )sql"},
+    // Version 3: recurring jobs (`baton cron`). One row per entry, the entry
+    // whole as a pb::CronEntry; last_scheduled_ms repeats the entry's own
+    // field for people reading the file with sqlite3. A run's row and its
+    // job's row are written in one group.
+    {3, R"sql(
+CREATE TABLE cron(
+  name              TEXT PRIMARY KEY,
+  user              TEXT NOT NULL,
+  last_scheduled_ms INTEGER NOT NULL,
+  entry             BLOB NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 Status version_error(const std::string& path, std::int64_t found) {

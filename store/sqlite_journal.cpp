@@ -59,6 +59,7 @@ struct SqliteJournal::Sql {
   store::Connection db;  // declared first: closed after the statements are finalized
   Statement begin, commit, rollback;
   Statement put_job, raise_next_id, raise_next_task_key, first_task, put_job_state;
+  Statement put_cron, remove_cron;
   Statement put_task;   // one task row
   Statement put_tasks;  // kTaskBatch task rows
   Statement put_applied, get_applied;  // replicated brokers: the last Raft index applied
@@ -112,6 +113,8 @@ struct SqliteJournal::Sql {
         // recorded for the task: exactly-once evidence (see schema.cpp).
         {&put_task, put_rows(1)},
         {&put_tasks, put_rows(kTaskBatch)},
+        {&put_cron, "INSERT OR REPLACE INTO cron(name, user, last_scheduled_ms, entry) VALUES(?1, ?2, ?3, ?4)"},
+        {&remove_cron, "DELETE FROM cron WHERE name = ?1"},
         {&put_applied, "INSERT OR REPLACE INTO meta(key, value) VALUES('raft_applied', ?1)"},
         {&get_applied, "SELECT value FROM meta WHERE key = 'raft_applied'"},
     };
@@ -252,6 +255,29 @@ void SqliteJournal::put_job_state(JobId id, int state, TimeMs end_ms, int wait_c
   if (sqlite3_changes(sql_->db.get()) == 0)
     group_error_ = Status::error(
         fmt::format("journal {}: record_job_state {}: the job was never recorded", path_, id));
+}
+
+void SqliteJournal::record_cron(const pb::CronEntry& entry) {
+  if (!stage()) return;
+  if (!entry.SerializeToString(&spec_buf_)) {
+    group_error_ = Status::error(fmt::format("journal {}: record_cron {}: the entry does not serialize", path_, entry.name()));
+    return;
+  }
+  Statement& s = sql_->put_cron;
+  Statement::Use use(s);
+  s.bind_text(1, entry.name());
+  s.bind_text(2, entry.user());
+  s.bind(3, entry.last_scheduled_ms());
+  s.bind_blob(4, spec_buf_);
+  if (const int rc = s.step(); rc != SQLITE_DONE) fail(fmt::format("record_cron {}", entry.name()), rc);
+}
+
+void SqliteJournal::remove_cron(const std::string& name) {
+  if (!stage()) return;
+  Statement& s = sql_->remove_cron;
+  Statement::Use use(s);
+  s.bind_text(1, name);
+  if (const int rc = s.step(); rc != SQLITE_DONE) fail(fmt::format("remove_cron {}", name), rc);
 }
 
 bool SqliteJournal::find_first_task(JobId job) {
@@ -419,6 +445,8 @@ Status SqliteJournal::apply(const pb::JournalBatch& batch, std::uint64_t index) 
         put_task(r.job(), r.is_array(), r.ordinal(), static_cast<TaskIndex>(r.index()), task_record(r), r.worker());
         break;
       }
+      case pb::JournalOp::kCron: record_cron(op.cron()); break;
+      case pb::JournalOp::kCronRemoved: remove_cron(op.cron_removed()); break;
       case pb::JournalOp::kPurge:
         (void)purge(op.purge().cutoff_ms(), op.purge().budget());  // a failure poisons the group
         break;

@@ -55,6 +55,8 @@ class SqliteJournal final : public Journal {
   void record_job_state(const Job& job) override;
   void record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& task,
                    const std::string& worker, TimeMs now) override;
+  void record_cron(const pb::CronEntry& entry) override;
+  void remove_cron(const std::string& name) override;
 
   // Makes the staged group durable. Ok (and does nothing) when nothing is
   // staged. On failure nothing of the group is kept and the error says what

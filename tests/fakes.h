@@ -52,8 +52,17 @@ class MemoryJournal : public Journal {
     events.push_back({job.task_name(ordinal), t.state, t.attempt});
     ++writes;
   }
+  void record_cron(const pb::CronEntry& e) override {
+    cron[e.name()] = e;
+    ++writes;
+  }
+  void remove_cron(const std::string& name) override {
+    cron.erase(name);
+    ++writes;
+  }
   RecoveredState recovered() const {
     RecoveredState s;
+    for (const auto& [name, e] : cron) s.cron.push_back(e);
     s.next_job_id = next_id;
     for (const auto& [id, j] : jobs) s.jobs.push_back(j);
     for (const auto& [k, t] : tasks) s.tasks.push_back(t);
@@ -68,6 +77,7 @@ class MemoryJournal : public Journal {
   std::map<JobId, RecoveredJob> jobs;
   std::map<std::pair<JobId, std::uint64_t>, RecoveredTask> tasks;
   std::vector<Event> events;
+  std::map<std::string, pb::CronEntry> cron;
   JobId next_id = 1;
   int writes = 0;
 };

@@ -79,6 +79,8 @@ positional_kind() {
     submit) echo command ;;
     workers) echo "words:drain resume" ;;
     journal) echo "words:check backup" ;;
+    cron) echo "words:add list show pause resume remove run update" ;;
+    crontab) echo file ;;
     *) echo none ;;
   esac
 }
@@ -234,9 +236,12 @@ HEAD
       job) printf "            '*:job:_baton_jobs' && ret=0 ;;\n" ;;
       command) printf "            '*::command:_normal' && ret=0 ;;\n" ;;
       none) printf "            && ret=0 ;;\n" ;;
+      file) printf "            '1:crontab:_files' && ret=0 ;;\n" ;;
       *)
         if [ "$real" = workers ]; then
           printf "            '1:action:(drain resume)' '2:worker:_baton_workers' && ret=0 ;;\n"
+        elif [ "$real" = cron ]; then
+          printf "            '1:action:(add list show pause resume remove run update)' && ret=0 ;;\n"
         else
           printf "            '1:action:(check backup)' '2:destination:_files' && ret=0 ;;\n"
         fi ;;
@@ -295,12 +300,13 @@ HEAD
     case $(positional_kind "$real") in
       job) printf "complete -c baton -n '%s' -a '(__baton_jobs)'\n" "$cond" ;;
       command) printf "complete -c baton -n '%s' -F -a '(__fish_complete_subcommand --fcs-skip=2)'\n" "$cond" ;;
+      file) printf "complete -c baton -n '%s' -F\n" "$cond" ;;
       words:*)
         k=$(positional_kind "$real")
         printf "complete -c baton -n '%s; and not __fish_seen_subcommand_from %s' -a '%s'\n" "$cond" "${k#words:}" "${k#words:}"
         if [ "$real" = workers ]; then
           printf "complete -c baton -n '%s; and __fish_seen_subcommand_from drain resume' -a '(__baton_workers)'\n" "$cond"
-        else
+        elif [ "$real" = journal ]; then
           printf "complete -c baton -n '%s; and __fish_seen_subcommand_from backup' -F\n" "$cond"
         fi ;;
     esac

@@ -178,6 +178,8 @@ class NullJournal final : public Journal {
   void record_job(const Job&) override { ++writes; }
   void record_job_state(const Job&) override { ++writes; }
   void record_task(const Job&, std::uint64_t, const TaskRecord&, const std::string&, TimeMs) override { ++writes; }
+  void record_cron(const pb::CronEntry&) override { ++writes; }
+  void remove_cron(const std::string&) override { ++writes; }
   std::uint64_t writes = 0;
 };
 

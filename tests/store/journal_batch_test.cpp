@@ -145,3 +145,32 @@ TEST_CASE("a task row carries every field of its record through the batch") {
   CHECK(back.charged == 0.25);
   CHECK(back.gpus == t.gpus);
 }
+
+TEST_CASE("cron entries travel in a batch: recorded, replaced and removed as with direct writes") {
+  auto turn = [](Journal& j) {
+    pb::CronEntry e;
+    e.set_name("backup");
+    e.set_user("ann");
+    e.set_schedule("*/5 * * * *");
+    e.set_last_scheduled_ms(1000);
+    j.record_cron(e);
+    e.set_name("report");
+    j.record_cron(e);
+    e.set_last_scheduled_ms(2000);
+    j.record_cron(e);
+    j.remove_cron("backup");
+  };
+  TempDir dir;
+  auto direct = open_journal(dir.file("direct.db"));
+  turn(*direct);
+  REQUIRE(direct->commit().is_ok());
+  BatchJournal batch;
+  turn(batch);
+  CHECK(batch.batch().ops_size() == 4);
+  auto replica = open_journal(dir.file("replica.db"));
+  REQUIRE(replica->apply(batch.batch(), 3).is_ok());
+  const char* rows = "SELECT name || '|' || user || '|' || last_scheduled_ms || '|' || hex(entry) FROM cron ORDER BY name";
+  RawDb d(dir.file("direct.db")), r(dir.file("replica.db"));
+  CHECK(r.column(rows) == d.column(rows));
+  CHECK(d.column("SELECT name || ':' || last_scheduled_ms FROM cron") == "report:2000");
+}

@@ -22,9 +22,9 @@ TEST_CASE("a new journal file gets the current schema and the baton application 
   TempDir dir;
   const std::string path = dir.file("journal.db");
   auto journal = open_journal(path);
-  CHECK(journal->schema_version() == 2);
+  CHECK(journal->schema_version() == 3);
   RawDb raw(path);
-  CHECK(raw.column("PRAGMA user_version") == "2");
+  CHECK(raw.column("PRAGMA user_version") == "3");
   CHECK(raw.column("PRAGMA application_id") == std::to_string(0x6261746e));
   CHECK(raw.column("SELECT value FROM meta WHERE key = 'next_job_id'") == "1");
   CHECK(raw.column("SELECT value FROM meta WHERE key = 'next_task_key'") == "1");
@@ -35,7 +35,7 @@ TEST_CASE("an empty existing file becomes a journal") {
   const std::string path = dir.file("journal.db");
   std::ofstream(path).close();
   auto journal = open_journal(path);
-  CHECK(journal->schema_version() == 2);
+  CHECK(journal->schema_version() == 3);
 }
 
 TEST_CASE("a journal with a newer schema version is refused and left untouched") {
@@ -46,7 +46,7 @@ TEST_CASE("a journal with a newer schema version is refused and left untouched")
 
   auto journal = try_open(path);
   REQUIRE_FALSE(journal.is_ok());
-  CHECK(journal.error() == "journal " + path + " has schema version 7; this baton understands up to 2");
+  CHECK(journal.error() == "journal " + path + " has schema version 7; this baton understands up to 3");
   CHECK(RawDb(path).column("PRAGMA user_version") == "7");
 }
 
@@ -140,10 +140,10 @@ TEST_CASE("a version 1 journal is migrated: same state, task keys by job range, 
   }
 
   auto journal = open_journal(path);
-  CHECK(journal->schema_version() == 2);
+  CHECK(journal->schema_version() == 3);
   CHECK(journal->check());
   RawDb raw(path);
-  CHECK(raw.column("PRAGMA user_version") == "2");
+  CHECK(raw.column("PRAGMA user_version") == "3");
   CHECK(raw.column("SELECT count(*) FROM sqlite_schema WHERE name = 'events'") == "0");
   CHECK(raw.column("SELECT first_task FROM jobs ORDER BY id") == "1 2 7");
   CHECK(raw.column("SELECT value FROM meta WHERE key = 'next_task_key'") == "10");
