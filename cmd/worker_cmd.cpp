@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <filesystem>
 
 #include "cmd/context.h"
 #include "cmd/daemon_util.h"
@@ -160,6 +161,18 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
       engine.drain(clock.now());
     }
   };
+  // A worker on an ipc:// endpoint watches the directory the socket is in:
+  // when it is removed (the personal runtime directory, at logout) no broker
+  // will come back there, and the worker hands its tasks back and stops.
+  PathWatch dir(std::filesystem::path(ipc_path(s.str("worker.broker"))).parent_path().string());
+  if (dir.watching()) {
+    hooks.still_wanted = [&dir] {
+      if (dir.unchanged()) return true;
+      spdlog::warn("directory {} of the broker's socket was removed: stopping", dir.path());
+      return false;
+    };
+    hooks.watch_period_ms = 500;
+  }
   return loop.run(hooks);
 }
 
