@@ -11,6 +11,7 @@
 #include "cmd/daemon_util.h"
 #include "cmd/system_clock.h"
 #include "core/worker_engine.h"
+#include "exec/cgroup_setup.h"
 #include "exec/host_probe.h"
 #include "exec/output_file.h"
 #include "exec/process_launcher.h"
@@ -132,6 +133,25 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
   }
   auto launcher = ProcessLauncher::create(spool);
   if (!launcher) return ctx.fail(kRefused, launcher.error());
+  if (s.str("worker.cgroup") != "off") {
+    CgroupSettings cs;
+    cs.mode = s.str("worker.cgroup");
+    cs.worker_name = cfg->name;
+    cs.enforce_mem = s.str("worker.mem_limit") == "enforce";
+    const std::string cpu = s.str("worker.cpu_limit");
+    cs.cpu_limit = cpu == "none" ? CpuLimit::none : cpu == "quota" ? CpuLimit::quota : CpuLimit::weight;
+    if (cs.mode != "auto" && cs.mode[0] != '/')
+      return ctx.fail(kUsage, "worker.cgroup: expected auto, off or an absolute cgroup path, got '" + cs.mode + "'");
+    CgroupSetup cg = setup_cgroups(cs);
+    if (cg.swept > 0) spdlog::warn("killed what a previous worker left running in {} task cgroup(s)", cg.swept);
+    if (cg.tree) {
+      spdlog::info("tasks run contained: cgroup v{} under {} (--mem {}, cpu limit {})", cg.tree->layout().version,
+                   cg.tree->dirs().front(), cs.enforce_mem ? "enforced" : "not enforced", cpu);
+      (*launcher)->contain(std::move(cg.tree));
+    } else {
+      spdlog::warn("{}", uncontained_notice(cg.why_not));
+    }
+  }
 
   SystemClock clock;
   Outbox outbox;
@@ -151,7 +171,7 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
   hooks.child_fd = r.fd();
   hooks.reap = [&r, &l] {
     auto exits = r.reap();
-    for (const auto& e : exits) l.reaped(e.pid);
+    for (auto& e : exits) l.reaped(e);
     return exits;
   };
   hooks.signal_fd = sigs.fd();
