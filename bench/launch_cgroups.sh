@@ -9,8 +9,12 @@
 # whichever the worker finds). Needs a host where the worker can make cgroups
 # (root, or a delegated cgroup); otherwise the auto row says "uncontained".
 #
+# Modes: off (worker.cgroup = off), auto (auto, the default cpu_limit =
+# weight), auto-nocpu (auto with worker.cpu_limit = none: on v1, one fewer
+# hierarchy than a multi-cpu task under a weight or quota joins).
+#
 # Usage: bench/launch_cgroups.sh [BATON_BINARY]
-# Environment: N=2000 tasks, ROUNDS=3.
+# Environment: N=2000 tasks, ROUNDS=3, MODES="off auto auto-nocpu".
 # Output: progress on stderr, a Markdown table on stdout.
 set -uo pipefail
 export BATON_AUTOSTART=false
@@ -19,6 +23,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BATON=${1:-${BATON:-$HERE/../build/release/cmd/baton}}
 N=${N:-2000}
 ROUNDS=${ROUNDS:-3}
+MODES=${MODES:-"off auto auto-nocpu"}
 [[ -x $BATON ]] || { echo "launch_cgroups: baton binary not found: $BATON" >&2; exit 2; }
 ROOT=$(mktemp -d "${TMPDIR:-/tmp}/baton-bench-cg.XXXXXX") || exit 2
 PIDS=()
@@ -44,19 +49,24 @@ wait_until() {
 
 # one MODE ROUND: appends "MODE wall_us_per_task worker_cpu_us_per_task" to results.
 one() {
-  local mode=$1 d bp wp id t0 t1 c0 c1 hz
+  local mode=$1 d bp wp id t0 t1 c0 c1 hz sets=()
+  case $mode in
+    off) sets=(--set worker.cgroup=off) ;;
+    auto) sets=(--set worker.cgroup=auto) ;;
+    auto-nocpu) sets=(--set worker.cgroup=auto --set worker.cpu_limit=none) ;;
+  esac
   d=$(mktemp -d "$ROOT/r.XXXX")
   (exec env BATON_CONFIG=/dev/null HOME="$d" XDG_RUNTIME_DIR="$d" BATON_JOURNAL="$d/journal.db" \
     "$BATON" --set journal.sync=normal broker >"$d/broker.log" 2>&1) &
   bp=$!; PIDS+=("$bp")
   wait_until 10 test -S "$d/baton/workers.sock" || { echo "broker did not start" >&2; return 1; }
   (exec env BATON_CONFIG=/dev/null HOME="$d" XDG_RUNTIME_DIR="$d" \
-    "$BATON" worker --cpus 2 --set "worker.cgroup=$mode" >"$d/worker.log" 2>&1) &
+    "$BATON" worker --cpus 2 "${sets[@]}" >"$d/worker.log" 2>&1) &
   wp=$!; PIDS+=("$wp")
   worker_idle() { baton_in "$d" workers 2>/dev/null | grep -q idle; }
   wait_until 10 worker_idle || { echo "worker did not register" >&2; return 1; }
   local label=$mode
-  [[ $mode == auto ]] && ! grep -q "tasks run contained" "$d/worker.log" && label="auto-uncontained"
+  [[ $mode != off ]] && ! grep -q "tasks run contained" "$d/worker.log" && label="$mode-uncontained"
   c0=$(ticks "$wp")
   t0=$(date +%s%N)
   id=$(cd "$d" && baton_in "$d" submit --parsable -a "0-$((N - 1))" -o /dev/null --export=NONE -- true)
@@ -74,12 +84,11 @@ one() {
 : >"$ROOT/results"
 for ((r = 1; r <= ROUNDS; r++)); do
   echo "round $r/$ROUNDS" >&2
-  one off
-  one auto
+  for m in $MODES; do one "$m"; done
 done
 echo "| worker.cgroup | wall µs per task (median) | worker cpu µs per task (median) |"
 echo "|---|---|---|"
-for mode in off auto auto-uncontained; do
+for mode in $MODES $(printf '%s-uncontained ' $MODES); do
   grep -q "^$mode " "$ROOT/results" || continue
   w=$(awk -v m="$mode" '$1 == m { print $2 }' "$ROOT/results" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
   c=$(awk -v m="$mode" '$1 == m { print $3 }' "$ROOT/results" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')

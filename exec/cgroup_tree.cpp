@@ -85,6 +85,9 @@ CgroupTree::CgroupTree(CgroupLayout layout, std::size_t pool)
     add(layout_.freezer);
     add(layout_.cpuacct);
     if (layout_.cpu_limit != CpuLimit::none) add(layout_.cpu);
+    if (layout_.cpu_limit != CpuLimit::none && !layout_.cpu.empty() && layout_.cpu != layout_.memory &&
+        layout_.cpu != layout_.freezer && layout_.cpu != layout_.cpuacct)
+      lazy_cpu_ = layout_.cpu;
   }
 }
 
@@ -96,7 +99,7 @@ CgroupTree::~CgroupTree() {
 std::string CgroupTree::in(const TaskCgroup& cg, const std::string& dir) const {
   if (dir.empty()) return "";
   for (std::size_t i = 0; i < dirs_.size() && i < cg.paths.size(); ++i)
-    if (dirs_[i] == dir) return cg.paths[i];
+    if (dirs_[i] == dir) return cg.paths[i];  // "" when not made (a lazy cpu cgroup)
   return "";
 }
 
@@ -120,23 +123,25 @@ Result<TaskCgroup> CgroupTree::make() {
     cg.name = prefix_ + std::to_string(next_++);
     if (mkdir((dirs_.at(0) + "/" + cg.name).c_str(), 0755) == 0 || errno != EEXIST) break;
   }
-  for (const std::string& dir : dirs_) {
-    std::string path = dir + "/" + cg.name;
-    if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-      Status s = errno_error("cannot create cgroup " + path);
+  cg.paths.resize(dirs_.size());
+  cg.join.resize(dirs_.size());
+  for (std::size_t i = 0; i < dirs_.size(); ++i) {
+    if (dirs_[i] == lazy_cpu_) continue;
+    if (Status s = add(cg, i); !s) {
       remove(cg);
       return s;
     }
-    cg.paths.push_back(path);
-    UniqueFd join(open((path + "/cgroup.procs").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-    if (!join.valid()) {
-      Status s = errno_error("cannot open " + path + "/cgroup.procs");
-      remove(cg);
-      return s;
-    }
-    cg.join.push_back(std::move(join));
   }
   return cg;
+}
+
+Status CgroupTree::add(TaskCgroup& cg, std::size_t i) {
+  const std::string path = dirs_.at(i) + "/" + cg.name;
+  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return errno_error("cannot create cgroup " + path);
+  cg.paths.at(i) = path;
+  cg.join.at(i).reset(open((path + "/cgroup.procs").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  if (!cg.join[i].valid()) return errno_error("cannot open " + path + "/cgroup.procs");
+  return Status::ok();
 }
 
 void CgroupTree::refill() {
@@ -191,7 +196,17 @@ Result<TaskCgroup> CgroupTree::take(const TaskLimits& limits) {
     if (!made) return made.status();
     cg = std::move(*made);
   }
-  if (Status s = write_limits(cg, limits); !s) {
+  // v1 with a cpu hierarchy of its own: only a task that needs a cpu limit
+  // gets a cgroup there. A one-cpu task under a weight has the default weight
+  // of a new cgroup (1024 shares) anyway, and each hierarchy costs the launch
+  // a mkdir, an rmdir and a cgroup migration (see BENCHMARKS.md).
+  const bool needs_cpu = layout_.cpu_limit == CpuLimit::quota || (layout_.cpu_limit == CpuLimit::weight && limits.cpus > 1);
+  Status s = Status::ok();
+  if (!lazy_cpu_.empty() && needs_cpu)
+    for (std::size_t i = 0; i < dirs_.size() && s; ++i)
+      if (dirs_[i] == lazy_cpu_) s = add(cg, i);
+  if (s) s = write_limits(cg, limits);
+  if (!s) {
     release(std::move(cg));
     return s;
   }
@@ -249,7 +264,7 @@ CgroupUsage CgroupTree::usage(const TaskCgroup& cg) const {
 bool CgroupTree::remove(const TaskCgroup& cg) {
   bool all = true;
   for (const std::string& path : cg.paths) {
-    if (rmdir(path.c_str()) == 0 || errno == ENOENT) continue;
+    if (path.empty() || rmdir(path.c_str()) == 0 || errno == ENOENT) continue;
     if (errno == ENOTEMPTY) {
       // A plain directory (the tests' fake cgroupfs) holds files; a cgroup's
       // own files cannot be unlinked, and a cgroup never reports this.

@@ -46,7 +46,7 @@ struct CgroupUsage {
 // One task's cgroup, made ahead of its task.
 struct TaskCgroup {
   std::string name;                // "t<worker pid>.<n>"
-  std::vector<std::string> paths;  // the cgroup in each directory used (see CgroupTree::dirs)
+  std::vector<std::string> paths;  // the cgroup in each of CgroupTree::dirs(); "" where not made
   std::vector<UniqueFd> join;      // each one's cgroup.procs, for the child to write "0" to
 };
 
@@ -88,12 +88,15 @@ class CgroupTree {
   Result<TaskCgroup> make();
   Status write_limits(const TaskCgroup& cg, const TaskLimits& limits) const;
   bool remove(const TaskCgroup& cg);
+  // Makes the cgroup in dirs_[i] and opens its cgroup.procs.
+  Status add(TaskCgroup& cg, std::size_t i);
   std::vector<int> pids(const std::string& dir) const;
   // The task's cgroup in the hierarchy `dir` (a member of dirs_), or "".
   std::string in(const TaskCgroup& cg, const std::string& dir) const;
 
   const CgroupLayout layout_;
   std::vector<std::string> dirs_;
+  std::string lazy_cpu_;           // v1: a cpu hierarchy made per task only when it needs a cpu limit
   const std::size_t pool_size_;
   std::vector<TaskCgroup> pool_;
   std::vector<TaskCgroup> dying_;

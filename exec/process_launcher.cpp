@@ -333,8 +333,8 @@ Result<int> ProcessLauncher::spawn(const ChildPlan& plan, const LaunchSpec& spec
       return Status::error("cannot start task: " + taken.error());
     }
     cg = std::move(*taken);
-    contained.join_count = static_cast<int>(std::min<std::size_t>(cg->join.size(), std::size(join)));
-    for (int i = 0; i < contained.join_count; ++i) join[i] = cg->join[static_cast<std::size_t>(i)].get();
+    for (const UniqueFd& fd : cg->join)
+      if (fd.valid() && contained.join_count < static_cast<int>(std::size(join))) join[contained.join_count++] = fd.get();
     contained.join_fds = join;
   }
   SpawnOutcome outcome = spawn_child(contained);

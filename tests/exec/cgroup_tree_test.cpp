@@ -129,6 +129,13 @@ TEST_CASE("v1: the memory hierarchy gets limit_in_bytes, cpu gets shares, and no
   CHECK_FALSE(fs::exists(cg->paths[0] + "/memory.memsw.limit_in_bytes"));
   CHECK(f.read(cg->paths[3] + "/cpu.shares") == "4096");
   tree.release(std::move(*cg));
+  // One cpu: the default weight of a new cgroup, so no cgroup in the cpu hierarchy.
+  auto one = tree.take(TaskLimits{100, 1});
+  REQUIRE(one);
+  CHECK(one->join[0].valid());
+  CHECK(one->paths[3].empty());
+  CHECK_FALSE(one->join[3].valid());
+  tree.release(std::move(*one));
 
   // No --mem: no memory limit at all.
   auto c2 = tree.take(TaskLimits{0, 1});
