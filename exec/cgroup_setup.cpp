@@ -205,6 +205,7 @@ CgroupSetup setup_cgroups(const CgroupSettings& s) {
   }
   tree->release(std::move(*probe));
   tree->refill();
+  tree->start_janitor();
   out.tree = std::move(tree);
   return out;
 }

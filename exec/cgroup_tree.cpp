@@ -92,8 +92,49 @@ CgroupTree::CgroupTree(CgroupLayout layout, std::size_t pool)
 }
 
 CgroupTree::~CgroupTree() {
+  if (janitor_.joinable()) {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    janitor_.join();
+  }
+  for (TaskCgroup& cg : released_) bury(std::move(cg));
   for (TaskCgroup& cg : pool_) remove(cg);
   retry_removals();
+}
+
+void CgroupTree::start_janitor() {
+  if (!janitor_.joinable()) janitor_ = std::thread([this] { janitor(); });
+}
+
+void CgroupTree::janitor() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(dying_.empty() ? 1000 : 100), [this] {
+      return stop_ || !released_.empty() || pool_.size() < pool_size_;
+    });
+    if (stop_) break;
+    std::vector<TaskCgroup> gone = std::move(released_);
+    released_.clear();
+    const std::size_t missing = pool_size_ > pool_.size() ? pool_size_ - pool_.size() : 0;
+    lock.unlock();
+    for (TaskCgroup& cg : gone) bury(std::move(cg));
+    retry_removals();
+    std::vector<TaskCgroup> made;
+    for (std::size_t i = 0; i < missing; ++i) {
+      auto cg = make();
+      if (!cg) {
+        spdlog::warn("{}", cg.error());
+        break;
+      }
+      made.push_back(std::move(*cg));
+    }
+    lock.lock();
+    for (TaskCgroup& cg : made) pool_.push_back(std::move(cg));
+    if (made.size() < missing && !stop_) wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
+  }
 }
 
 std::string CgroupTree::in(const TaskCgroup& cg, const std::string& dir) const {
@@ -145,6 +186,10 @@ Status CgroupTree::add(TaskCgroup& cg, std::size_t i) {
 }
 
 void CgroupTree::refill() {
+  if (janitor_.joinable()) {
+    wake_.notify_one();
+    return;
+  }
   retry_removals();
   while (pool_.size() < pool_size_) {
     auto cg = make();
@@ -188,10 +233,16 @@ Status CgroupTree::write_limits(const TaskCgroup& cg, const TaskLimits& limits) 
 
 Result<TaskCgroup> CgroupTree::take(const TaskLimits& limits) {
   TaskCgroup cg;
-  if (!pool_.empty()) {
-    cg = std::move(pool_.back());
-    pool_.pop_back();
-  } else {
+  bool pooled = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!pool_.empty()) {
+      cg = std::move(pool_.back());
+      pool_.pop_back();
+      pooled = true;
+    }
+  }
+  if (!pooled) {
     auto made = make();
     if (!made) return made.status();
     cg = std::move(*made);
@@ -281,6 +332,21 @@ bool CgroupTree::remove(const TaskCgroup& cg) {
 }
 
 void CgroupTree::release(TaskCgroup cg) {
+  if (janitor_.joinable()) {
+    // Killed here, at once (the task is over); removed by the janitor.
+    if (!pids(cg.paths.at(0)).empty()) kill(cg);
+    cg.join.clear();
+    {
+      std::lock_guard lock(mu_);
+      released_.push_back(std::move(cg));
+    }
+    wake_.notify_one();
+    return;
+  }
+  bury(std::move(cg));
+}
+
+void CgroupTree::bury(TaskCgroup cg) {
   if (!pids(cg.paths.at(0)).empty()) {
     kill(cg);
     // Killed processes take a moment to exit; wait a little (bounded) so the

@@ -11,8 +11,12 @@
 // (exec/cgroup_setup.h moves the worker, once, at start).
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/launcher.h"
@@ -67,6 +71,13 @@ class CgroupTree {
   // empty cgroups is still there). Returns how many still had processes.
   std::size_t sweep();
 
+  // From now on a thread of its own keeps the pool full and removes released
+  // cgroups, so the worker's loop only writes limits and reads usage: mkdir
+  // and rmdir of a cgroup cost more than the rest of a launch together.
+  // Call after sweep(), and after the worker has blocked its signals (the
+  // thread inherits the mask). Without it, refill() and release() do the work.
+  void start_janitor();
+
   // A cgroup for one task with these limits written (from the pool when it
   // has one). Errors name the file.
   Result<TaskCgroup> take(const TaskLimits& limits);
@@ -78,11 +89,11 @@ class CgroupTree {
   // files, kills every listed process a few rounds over.
   void kill(const TaskCgroup& cg);
   CgroupUsage usage(const TaskCgroup& cg) const;
-  // Kills what is left and removes the cgroup; one still busy (processes
-  // dying) is retried by later calls (retry_removals).
+  // Kills what is left and removes the cgroup (with the janitor: it kills
+  // now, the janitor removes); one still busy (processes dying) is retried
+  // by later calls (retry_removals).
   void release(TaskCgroup cg);
   void retry_removals();
-  std::size_t pending_removals() const { return dying_.size(); }
 
  private:
   Result<TaskCgroup> make();
@@ -94,13 +105,22 @@ class CgroupTree {
   // The task's cgroup in the hierarchy `dir` (a member of dirs_), or "".
   std::string in(const TaskCgroup& cg, const std::string& dir) const;
 
+  void janitor();
+  // Kills (when not already), waits a little for the processes to go, removes.
+  void bury(TaskCgroup cg);
+
   const CgroupLayout layout_;
   std::vector<std::string> dirs_;
   std::string lazy_cpu_;           // v1: a cpu hierarchy made per task only when it needs a cpu limit
   const std::size_t pool_size_;
+  std::mutex mu_;                  // guards pool_, released_ and stop_ once the janitor runs
+  std::condition_variable wake_;
   std::vector<TaskCgroup> pool_;
-  std::vector<TaskCgroup> dying_;
-  std::uint64_t next_ = 0;
+  std::vector<TaskCgroup> released_;  // handed to the janitor
+  bool stop_ = false;
+  std::thread janitor_;
+  std::vector<TaskCgroup> dying_;  // busy at removal; the janitor's (or the caller's) alone
+  std::atomic<std::uint64_t> next_{0};
   const std::string prefix_;       // "t<worker pid>."
 };
 
