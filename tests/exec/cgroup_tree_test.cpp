@@ -237,3 +237,45 @@ TEST_CASE("the notice for uncontained tasks says which guarantees are off") {
   CHECK(n.find("outlive") != std::string::npos);
   CHECK(n.find("worker.cgroup = off") != std::string::npos);
 }
+
+TEST_CASE("on v2 the worker moves into <own>/worker, gives memory and cpu to its children, and makes tasks in <own>/tasks") {
+  FakeCgroupFs f;
+  const std::string proc = f.dir("proc/self");
+  const std::string root = f.dir("cg");
+  const std::string own = f.dir("cg/system.slice/baton-worker.service");
+  f.write(proc + "/mounts", "cgroup2 " + root + " cgroup2 rw,nsdelegate 0 0\n");
+  f.write(proc + "/cgroup", "0::/system.slice/baton-worker.service\n");
+  f.write(own + "/cgroup.controllers", "cpuset cpu io memory pids\n");
+  f.write(own + "/cgroup.procs", std::to_string(getpid()) + "\n");
+  // What the kernel shows in a new child cgroup, made ahead in the fake.
+  f.write(f.dir("cg/system.slice/baton-worker.service/tasks") + "/cgroup.controllers", "cpu memory\n");
+  CgroupSettings s;
+  s.proc = (f.root / "proc").string();
+  s.worker_name = "node1";
+  CgroupSetup setup = setup_cgroups(s);
+  REQUIRE_MESSAGE(setup.tree, setup.why_not);
+  CHECK(setup.tree->layout().version == 2);
+  CHECK(setup.tree->dirs().front() == own + "/tasks");
+  CHECK(f.read(own + "/worker/cgroup.procs") == std::to_string(getpid()));
+  CHECK(f.read(own + "/cgroup.subtree_control") == "+cpu");  // the last of +memory, +cpu written
+  CHECK(f.read(own + "/tasks/cgroup.subtree_control") == "+cpu");
+  auto cg = setup.tree->take(TaskLimits{256, 2});
+  REQUIRE(cg);
+  CHECK(f.read(cg->paths[0] + "/memory.max") == "268435456");
+  setup.tree->release(std::move(*cg));
+}
+
+TEST_CASE("on v2 a cgroup without the memory controller gives no tree, and says so") {
+  FakeCgroupFs f;
+  const std::string proc = f.dir("proc/self");
+  const std::string own = f.dir("cg/user.slice");
+  f.write(proc + "/mounts", "cgroup2 " + (f.root / "cg").string() + " cgroup2 rw 0 0\n");
+  f.write(proc + "/cgroup", "0::/user.slice\n");
+  f.write(own + "/cgroup.controllers", "cpu pids\n");
+  f.write(own + "/cgroup.procs", "");
+  CgroupSettings s;
+  s.proc = (f.root / "proc").string();
+  CgroupSetup setup = setup_cgroups(s);
+  CHECK_FALSE(setup.tree);
+  CHECK(setup.why_not.find("memory controller is not delegated") != std::string::npos);
+}
