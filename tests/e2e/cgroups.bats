@@ -126,6 +126,10 @@ escaped_pid() {
   start_contained w1 1
   grep -q "killed what a previous worker left running in 1 task cgroup(s)" "$TEST_DIR/worker-w1.log"
   wait_gone "$pid" 10
+  # The broker runs the lost task again on the new worker; end it, so the
+  # teardown leaves nothing running either.
+  "$BATON" cancel "$job"
+  wait_until 15 job_is "$job" CANCELLED
 }
 
 @test "a worker that cannot make cgroups runs jobs as before and says once which guarantees are off" {
