@@ -68,6 +68,7 @@ escaped_pid() {
   job_is "$hog" OUT_OF_MEMORY
   "$BATON" history --noheader --format jobid,state "$hog" | grep -q "OUT_OF_MEMORY"
   "$BATON" history --noheader --format state "$ok" | grep -q "COMPLETED"
+  "$BATON" explain "$hog" | grep -q "went past the job's --mem limit"
 }
 
 @test "a cancelled task leaves no process, not even one that called setsid, and its cgroup is gone" {
