@@ -30,6 +30,7 @@ const Command kCommands[] = {
     {"journal", "Check or back up a journal file", install_journal},
     {"up", "Start a personal local broker and worker in the background", install_up},
     {"down", "Stop the personal local broker and worker started by `up`", install_down},
+    {"ha", "A replicated broker cluster: status, transfer, add, remove", install_ha},
     {"keygen", "Make a CURVE key pair for a broker, worker or user (see Security in the README)", install_keygen},
 };
 

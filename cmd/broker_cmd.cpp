@@ -4,16 +4,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
+#include <csignal>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
 #include "cmd/context.h"
 #include "cmd/daemon_util.h"
+#include "cmd/ha_settings.h"
 #include "cmd/security.h"
 #include "cmd/system_clock.h"
 #include "core/broker_engine.h"
 #include "core/resources.h"
 #include "exec/signal_set.h"
+#include "ha/cluster_member.h"
 #include "store/sqlite_journal.h"
 #include "transport/broker_loop.h"
 
@@ -94,26 +98,49 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   JournalOptions jo;
   jo.path = path;
   jo.sync_full = s.str("journal.sync") == "full";
-  auto journal = SqliteJournal::open(jo);
-  if (!journal) return ctx.fail(kRefused, journal.error());
-  SqliteJournal& j = **journal;
+  // One broker owns its journal; a replicated one shares it through Raft
+  // (cluster_member.h): the engine then writes into a batch, and reads
+  // (rebuild, history) go to the local copy.
+  std::unique_ptr<SqliteJournal> single;
+  std::unique_ptr<ha::ClusterMember> member;
+  if (s.integer("ha.node_id") != 0) {
+    auto opts = member_options(s, jo);
+    if (!opts) return ctx.fail(kUsage, opts.error());
+    // libuv writes to peers' sockets with plain write(): a peer that died
+    // must cost an EPIPE, not this broker.
+    std::signal(SIGPIPE, SIG_IGN);
+    auto m = ha::ClusterMember::open(*opts);
+    if (!m) return ctx.fail(kRefused, m.error());
+    member = std::move(*m);
+  } else {
+    auto journal = SqliteJournal::open(jo);
+    if (!journal) return ctx.fail(kRefused, journal.error());
+    single = std::move(*journal);
+  }
+  auto local = [&]() -> SqliteJournal& { return member ? member->journal() : *single; };
+  Journal& sink = member ? static_cast<Journal&>(member->batch()) : *single;
   SystemClock clock;
   Outbox outbox;
   // The engine is built from the journal's committed state at start, and
-  // again by the loop after a failed commit.
+  // again by the loop after a failed commit (or, replicated, each time this
+  // broker becomes the leader).
   BrokerConfig config = broker_config(s);
   config.private_jobs = s.boolean("security.private_jobs");
-  auto rebuild = [&j, &outbox, &config](TimeMs now) -> Result<std::unique_ptr<BrokerEngine>> {
-    auto state = j.load();
+  auto rebuild = [&local, &sink, &outbox, &config](TimeMs now) -> Result<std::unique_ptr<BrokerEngine>> {
+    auto state = local().load();
     if (!state) return state.status();
     BrokerConfig c = config;
     c.broker_id = random_id();  // a new incarnation: clients re-send their waits
-    auto engine = std::make_unique<BrokerEngine>(std::move(c), j, outbox, now);
+    auto engine = std::make_unique<BrokerEngine>(std::move(c), sink, outbox, now);
     engine->restore(std::move(*state), now);
     return engine;
   };
-  auto engine = rebuild(clock.now());
-  if (!engine) return ctx.fail(kRefused, engine.error());
+  std::unique_ptr<BrokerEngine> first;
+  if (!member) {
+    auto engine = rebuild(clock.now());
+    if (!engine) return ctx.fail(kRefused, engine.error());
+    first = std::move(*engine);
+  }
 
   std::uint64_t max_mb = 64;
   parse_mem_mb(s.str("broker.max_message_size"), max_mb);
@@ -126,26 +153,34 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
   // rows remain, then the next look is a minute later.
   const TimeMs retention = s.duration("journal.retention");
   TimeMs next_purge = 0;
-  auto commit = [&j, &clock, retention, &next_purge] {
+  auto commit = [&, retention] {
     const TimeMs now = clock.now();
     if (retention > 0 && now >= next_purge) {
       constexpr std::size_t kBatch = 1000;
-      auto purged = j.purge(now - retention, kBatch);
-      if (purged && *purged > 0) spdlog::debug("retention: {} old journal rows purged", *purged);
-      next_purge = purged && *purged == kBatch ? now : now + 60000;
+      if (member) {
+        // Every member purges the same rows: the cutoff travels in the log.
+        member->batch().record_purge(now - retention, kBatch);
+        next_purge = now + 60000;
+      } else {
+        auto purged = single->purge(now - retention, kBatch);
+        if (purged && *purged > 0) spdlog::debug("retention: {} old journal rows purged", *purged);
+        next_purge = purged && *purged == kBatch ? now : now + 60000;
+      }
     }
-    return j.commit();
+    return member ? member->commit() : single->commit();
   };
-  wire::JournalHooks hooks{commit, [&j] { j.abandon(); }, [&j] { return j.probe(); }, rebuild};
+  auto abandon = [&] { member ? member->batch().clear() : single->abandon(); };
+  auto probe = [&] { return member ? Status::ok() : single->probe(); };
+  wire::JournalHooks hooks{commit, abandon, probe, rebuild};
   wire::BrokerLoop loop(
-      zctx, opts, std::move(*engine), outbox, clock, std::move(hooks),
-      [&j, &config](const std::string& peer, const pb::Envelope& msg, const Requester& who, Outbox& out) {
+      zctx, opts, std::move(first), outbox, clock, std::move(hooks),
+      [&local, &config](const std::string& peer, const pb::Envelope& msg, const Requester& who, Outbox& out) {
         if (!msg.has_history()) return false;
         pb::Envelope env;
         env.set_request_id(msg.request_id());
         pb::HistoryRequest filter = msg.history();
         if (config.private_jobs && who.authenticated && !who.admin) filter.set_user(who.user);
-        auto rows = j.history(filter);
+        auto rows = local().history(filter);
         if (!rows) {
           env.mutable_reply()->set_ok(false);
           env.mutable_reply()->set_code(1);
@@ -157,6 +192,7 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
         out.send(Channel::Client, peer, std::move(env));
         return true;
       });
+  if (member) loop.replicate(*member);
   if (security->keys) {
     BrokerSecurity& sec = *security;
     auto decide = [&sec](const std::string& domain, const std::string& key) -> std::optional<std::string> {
@@ -177,9 +213,14 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
                  s.str("broker.clients"), s.str("broker.workers"));
   }
   if (auto st = loop.bind(); !st) return ctx.fail(kRefused, st.message());
-  spdlog::info("broker {} up: clients {}, workers {}, journal {} ({} jobs, next id {})",
-               loop.engine().config().broker_id, loop.clients_endpoint(), loop.workers_endpoint(), path,
-               loop.engine().jobs().size(), loop.engine().next_job_id());
+  if (member)
+    spdlog::info("broker node {} up: clients {}, workers {}, journal {}, raft {}; serving while it leads",
+                 member->node().id(), loop.clients_endpoint(), loop.workers_endpoint(), path,
+                 s.str("ha.raft_dir").empty() ? path + ".raft" : s.str("ha.raft_dir"));
+  else
+    spdlog::info("broker {} up: clients {}, workers {}, journal {} ({} jobs, next id {})",
+                 loop.engine().config().broker_id, loop.clients_endpoint(), loop.workers_endpoint(), path,
+                 loop.engine().jobs().size(), loop.engine().next_job_id());
   // A personal broker's sockets live in the runtime directory, which logout
   // (systemd-logind) or a test harness removes. Then no client can reach it,
   // and a new `baton up` would find the journal locked: stop, releasing it.
@@ -208,7 +249,8 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
     while (auto sig = sigs.take()) spdlog::info("signal {} received; shutting down", *sig);
     return true;
   });
-  if (auto st = j.commit(); !st) spdlog::error("final journal commit failed: {}", st.message());
+  if (single)
+    if (auto st = single->commit(); !st) spdlog::error("final journal commit failed: {}", st.message());
   return rc;
 }
 

@@ -73,6 +73,7 @@ Runner install_journal(CLI::App&, Context&);
 Runner install_up(CLI::App&, Context&);
 Runner install_down(CLI::App&, Context&);
 Runner install_keygen(CLI::App&, Context&);
+Runner install_ha(CLI::App&, Context&);
 
 // security.key and security.broker_key as a CURVE client's settings; nullopt
 // when no key is configured.

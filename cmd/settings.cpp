@@ -1,4 +1,5 @@
 #include "cmd/settings.h"
+#include "transport/client.h"
 
 #include <unistd.h>
 
@@ -134,6 +135,13 @@ Settings Settings::defaults() {
         "run each task as the user who submitted its job (the worker must run as root)");
   s.add("worker.allow_root_jobs", Kind::Bool, "false", "",
         "with run_as_submitter, let jobs submitted by root run as root (else they fail to launch)");
+  // [ha]
+  s.add("ha.node_id", Kind::Int, "0", "", "this broker's id among ha.peers; 0 = a single broker (no replication)");
+  s.add("ha.peers", Kind::List, "", "", "every broker of the cluster, ID@HOST:PORT of its Raft port (1@10.0.0.1:7430)");
+  s.add("ha.raft_dir", Kind::String, "", "", "the Raft log and snapshots; empty = JOURNAL.raft beside journal.path");
+  s.add("ha.election_timeout", Kind::Duration, "300ms", "", "silence from the leader before a new election");
+  s.add("ha.heartbeat", Kind::Duration, "50ms", "", "the leader's heartbeat period to the other brokers");
+  s.add("ha.snapshot_entries", Kind::Int, "16384", "", "log entries between snapshots of the journal");
   // [scheduler]
   s.add("scheduler.order", Kind::Choice, "priority", "", "job order policy", {"priority", "fifo", "sjf", "fairshare"});
   s.add("scheduler.placement", Kind::Choice, "least-loaded", "", "worker choice policy",
@@ -190,7 +198,9 @@ Result<std::string> Settings::validate(const Setting& s, const std::string& valu
       return value;
     }
     case Kind::Endpoint:
-      if (auto st = wire::check_endpoint(value); !st) return bad(st.message());
+      // Clients and workers may list several brokers of a replicated cluster.
+      for (const std::string& ep : wire::Client::split_endpoints(value))
+        if (auto st = wire::check_endpoint(ep); !st) return bad(st.message());
       return value;
     case Kind::Choice:
       for (const auto& c : s.choices)

@@ -145,16 +145,36 @@ Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std
 
 void BrokerEngine::handle_submit(const std::string& peer, std::uint64_t rid, const pb::SubmitRequest& m, TimeMs now,
                                  const Requester& who) {
+  const std::string& token = m.spec().submit_token();
+  if (!token.empty()) {
+    if (auto t = tokens_.find(token); t != tokens_.end()) {
+      pb::Envelope env;
+      env.mutable_submit_reply()->set_job_id(t->second);  // a re-sent submit: the job it made
+      reply(peer, rid, std::move(env));
+      return;
+    }
+  }
   std::vector<std::string> warnings;
   auto r = submit(m.spec(), now, &warnings, who);
   if (!r) {
     reply_error(peer, rid, 1, r.error());
     return;
   }
+  if (!token.empty()) remember_token(token, *r, now, now);
   pb::Envelope env;
   env.mutable_submit_reply()->set_job_id(*r);
   for (auto& w : warnings) env.mutable_submit_reply()->add_warnings(w);
   reply(peer, rid, std::move(env));
+}
+
+void BrokerEngine::remember_token(const std::string& token, JobId id, TimeMs submitted, TimeMs now) {
+  while (!token_order_.empty() && token_order_.front().first + kTokenWindowMs <= now) {
+    tokens_.erase(token_order_.front().second);
+    token_order_.pop_front();
+  }
+  if (submitted + kTokenWindowMs <= now) return;
+  tokens_[token] = id;
+  token_order_.emplace_back(submitted, token);
 }
 
 // ---------------------------------------------------------------- targets

@@ -199,6 +199,13 @@ class BrokerEngine {
     int wait_code = 0;
   };
   std::unordered_map<JobId, Evicted> evicted_;
+  // Submit tokens (pb::JobSpec::submit_token) of recent submits, so a submit
+  // re-sent to this broker after an unanswered try gets the job it made.
+  // Kept for kTokenWindowMs after the submit, oldest first in token_order_.
+  static constexpr TimeMs kTokenWindowMs = 10 * 60 * 1000;
+  std::unordered_map<std::string, JobId> tokens_;
+  std::deque<std::pair<TimeMs, std::string>> token_order_;
+  void remember_token(const std::string& token, JobId id, TimeMs submitted, TimeMs now);
   std::map<std::uint64_t, Waiter> waiters_;
   std::multimap<JobId, std::uint64_t> waiters_by_job_;
   std::uint64_t next_waiter_ = 1;

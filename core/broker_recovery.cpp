@@ -11,6 +11,7 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
   next_id_ = std::max<JobId>(state.next_job_id, 1);
   for (RecoveredJob& rj : state.jobs) {
     next_id_ = std::max(next_id_, rj.id + 1);
+    if (!rj.spec.submit_token().empty()) remember_token(rj.spec.submit_token(), rj.id, rj.submit_ms, now);
     Job& job = add_job(rj.id, std::move(rj.spec), rj.submit_ms);
     if (auto c = IntervalSet::parse(rj.cancelled_pending); c && !c->empty()) {
       job.pending.erase(*c);

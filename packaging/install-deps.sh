@@ -7,6 +7,7 @@ PACKAGES="
   build-essential cmake pkg-config
   cppzmq-dev libzmq3-dev
   libsqlite3-dev sqlite3
+  libraft-dev libuv1-dev liblz4-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev

@@ -10,6 +10,7 @@
 
 #include "store/connection.h"
 #include "store/history.h"
+#include "store/journal_batch.h"
 #include "store/maintenance.h"
 #include "store/recovery.h"
 #include "store/schema.h"
@@ -60,6 +61,7 @@ struct SqliteJournal::Sql {
   Statement put_job, raise_next_id, raise_next_task_key, first_task, put_job_state;
   Statement put_task;   // one task row
   Statement put_tasks;  // kTaskBatch task rows
+  Statement put_applied, get_applied;  // replicated brokers: the last Raft index applied
   std::unique_ptr<store::HistoryQuery> history;
   // record_task's rows, not yet written: commit, purge and the open group's
   // reads write them first.
@@ -110,6 +112,8 @@ struct SqliteJournal::Sql {
         // recorded for the task: exactly-once evidence (see schema.cpp).
         {&put_task, put_rows(1)},
         {&put_tasks, put_rows(kTaskBatch)},
+        {&put_applied, "INSERT OR REPLACE INTO meta(key, value) VALUES('raft_applied', ?1)"},
+        {&get_applied, "SELECT value FROM meta WHERE key = 'raft_applied'"},
     };
     for (const auto& [st, sql] : all) {
       auto prepared = Statement::prepare(h, path, sql);
@@ -195,81 +199,96 @@ void SqliteJournal::record_job(const Job& job) {
     return;
   }
   text_buf_ = job.extras().cancelled_pending.to_string();
+  put_job(JobFields{job.id, job.spec.name(), job.spec.user(), job.submit_ms, static_cast<int>(job.summary()),
+                    job.end_ms, job.worst_code, job.is_array, job.total(), spec_buf_, text_buf_});
+}
+
+void SqliteJournal::put_job(const JobFields& f) {
   {
     Statement& s = sql_->put_job;
     Statement::Use use(s);
-    s.bind(1, job.id);
-    s.bind_text(2, job.spec.name());
-    s.bind_text(3, job.spec.user());
-    s.bind(4, job.submit_ms);
-    s.bind(5, static_cast<int>(job.summary()));
-    s.bind(6, job.end_ms);
-    s.bind(7, job.worst_code);
-    s.bind(8, job.is_array ? 1 : 0);
-    s.bind(9, job.total());
-    s.bind_blob(10, spec_buf_);
-    s.bind_text(11, text_buf_);
-    if (const int rc = s.step(); rc != SQLITE_DONE) return fail(fmt::format("record_job {}", job.id), rc);
+    s.bind(1, f.id);
+    s.bind_text(2, f.name);
+    s.bind_text(3, f.user);
+    s.bind(4, f.submit_ms);
+    s.bind(5, f.state);
+    s.bind(6, f.end_ms);
+    s.bind(7, f.wait_code);
+    s.bind(8, f.is_array ? 1 : 0);
+    s.bind(9, f.n_tasks);
+    s.bind_blob(10, f.spec);
+    s.bind_text(11, f.cancelled);
+    if (const int rc = s.step(); rc != SQLITE_DONE) return fail(fmt::format("record_job {}", f.id), rc);
   }
   {
     Statement& s = sql_->raise_next_id;
     Statement::Use use(s);
-    s.bind(1, job.id + 1);
-    if (const int rc = s.step(); rc != SQLITE_DONE) return fail(fmt::format("record_job {} (next_job_id)", job.id), rc);
+    s.bind(1, f.id + 1);
+    if (const int rc = s.step(); rc != SQLITE_DONE) return fail(fmt::format("record_job {} (next_job_id)", f.id), rc);
   }
   Statement& s = sql_->raise_next_task_key;
   Statement::Use use(s);
-  s.bind(1, job.id);
-  if (const int rc = s.step(); rc != SQLITE_DONE) fail(fmt::format("record_job {} (next_task_key)", job.id), rc);
+  s.bind(1, f.id);
+  if (const int rc = s.step(); rc != SQLITE_DONE) fail(fmt::format("record_job {} (next_task_key)", f.id), rc);
 }
 
 void SqliteJournal::record_job_state(const Job& job) {
   if (!stage()) return;
   text_buf_ = job.extras().cancelled_pending.to_string();
+  put_job_state(job.id, static_cast<int>(job.summary()), job.end_ms, job.worst_code, text_buf_);
+}
+
+void SqliteJournal::put_job_state(JobId id, int state, TimeMs end_ms, int wait_code, std::string_view cancelled) {
   Statement& s = sql_->put_job_state;
   Statement::Use use(s);
-  s.bind(1, job.id);
-  s.bind(2, static_cast<int>(job.summary()));
-  s.bind(3, job.end_ms);
-  s.bind(4, job.worst_code);
-  s.bind_text(5, text_buf_);
-  if (const int rc = s.step(); rc != SQLITE_DONE) return fail(fmt::format("record_job_state {}", job.id), rc);
+  s.bind(1, id);
+  s.bind(2, state);
+  s.bind(3, end_ms);
+  s.bind(4, wait_code);
+  s.bind_text(5, cancelled);
+  if (const int rc = s.step(); rc != SQLITE_DONE) return fail(fmt::format("record_job_state {}", id), rc);
   // A state for a job that was never recorded would be lost on restart:
   // a broker bug, surfaced at commit rather than hidden.
   if (sqlite3_changes(sql_->db.get()) == 0)
     group_error_ = Status::error(
-        fmt::format("journal {}: record_job_state {}: the job was never recorded", path_, job.id));
+        fmt::format("journal {}: record_job_state {}: the job was never recorded", path_, id));
 }
 
-bool SqliteJournal::find_first_task(const Job& job) {
-  if (cached_job_ == job.id) return true;
+bool SqliteJournal::find_first_task(JobId job) {
+  if (cached_job_ == job) return true;
   Statement& s = sql_->first_task;
   Statement::Use use(s);
-  s.bind(1, job.id);
+  s.bind(1, job);
   const int rc = s.step();
   if (rc == SQLITE_DONE) {
     // Its task would be lost on restart: a broker bug, surfaced at commit.
-    group_error_ = Status::error(fmt::format("journal {}: record_task: job {} was never recorded", path_, job.id));
+    group_error_ = Status::error(fmt::format("journal {}: record_task: job {} was never recorded", path_, job));
     return false;
   }
   if (rc != SQLITE_ROW) {
-    fail(fmt::format("record_task: the task keys of job {}", job.id), rc);
+    fail(fmt::format("record_task: the task keys of job {}", job), rc);
     return false;
   }
-  cached_job_ = job.id;
+  cached_job_ = job;
   cached_first_task_ = s.int64(0);
   return true;
 }
 
 void SqliteJournal::record_task(const Job& job, std::uint64_t ordinal, const TaskRecord& task,
                                 const std::string& worker, TimeMs /*now*/) {
-  if (!stage() || !find_first_task(job)) return;
+  if (!stage()) return;
+  put_task(job.id, job.is_array, ordinal, job.index_of(ordinal), task, worker);
+}
+
+void SqliteJournal::put_task(JobId job, bool is_array, std::uint64_t ordinal, TaskIndex index,
+                             const TaskRecord& task, std::string_view worker) {
+  if (!find_first_task(job)) return;
   StagedTask& t = sql_->staged[sql_->staged_count++];
   t.key = cached_first_task_ + static_cast<std::int64_t>(ordinal);
-  t.job = job.id;
+  t.job = job;
   t.ordinal = ordinal;
-  t.index = job.index_of(ordinal);
-  t.is_array = job.is_array;
+  t.index = index;
+  t.is_array = is_array;
   t.record = task;
   t.worker = worker;
   if (sql_->staged_count == kTaskBatch) write_staged();
@@ -373,6 +392,58 @@ Result<std::size_t> SqliteJournal::purge(TimeMs cutoff_ms, std::size_t budget) {
     ++done;
   }
   return done;
+}
+
+Status SqliteJournal::apply(const pb::JournalBatch& batch, std::uint64_t index) {
+  if (group_open_) return Status::error(fmt::format("journal {}: apply with a group open", path_));
+  auto applied = applied_index();
+  if (!applied) return applied.status();
+  if (index <= *applied) return Status::ok();  // replayed: already here
+  if (!stage()) return commit();
+  for (const pb::JournalOp& op : batch.ops()) {
+    if (!group_error_.is_ok()) break;
+    switch (op.op_case()) {
+      case pb::JournalOp::kJob: {
+        const pb::JobRow& r = op.job();
+        put_job(JobFields{r.id(), r.name(), r.user(), r.submit_ms(), r.state(), r.end_ms(), r.wait_code(),
+                          r.is_array(), r.n_tasks(), r.spec(), r.cancelled()});
+        break;
+      }
+      case pb::JournalOp::kJobState: {
+        const pb::JobStateRow& r = op.job_state();
+        put_job_state(r.id(), r.state(), r.end_ms(), r.wait_code(), r.cancelled());
+        break;
+      }
+      case pb::JournalOp::kTask: {
+        const pb::TaskRow& r = op.task();
+        put_task(r.job(), r.is_array(), r.ordinal(), static_cast<TaskIndex>(r.index()), task_record(r), r.worker());
+        break;
+      }
+      case pb::JournalOp::kPurge:
+        (void)purge(op.purge().cutoff_ms(), op.purge().budget());  // a failure poisons the group
+        break;
+      default:
+        group_error_ = Status::error(fmt::format("journal {}: batch {} holds an operation this broker does not know "
+                                                 "(a newer broker wrote it)",
+                                                 path_, index));
+    }
+  }
+  if (group_error_.is_ok() && write_staged()) {
+    Statement& s = sql_->put_applied;
+    Statement::Use use(s);
+    s.bind(1, index);
+    if (const int rc = s.step(); rc != SQLITE_DONE) fail(fmt::format("recording applied index {}", index), rc);
+  }
+  return commit();
+}
+
+Result<std::uint64_t> SqliteJournal::applied_index() {
+  Statement& s = sql_->get_applied;
+  Statement::Use use(s);
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return std::uint64_t{0};
+  if (rc != SQLITE_ROW) return store::sqlite_error(sql_->db.get(), path_, "reading the applied index", rc);
+  return static_cast<std::uint64_t>(s.int64(0));
 }
 
 Status SqliteJournal::probe() {

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "baton.pb.h"
@@ -84,6 +85,15 @@ class SqliteJournal final : public Journal {
   // poisons the group like any write.
   Result<std::size_t> purge(TimeMs cutoff_ms, std::size_t budget);
 
+  // Replicated brokers (see ha/): applies one turn's rows, written by the
+  // leader as a pb::JournalBatch, in one transaction that also records
+  // `index`, the Raft log index the batch came at. A batch at or below the
+  // recorded index was applied before and is skipped, so replaying the log
+  // is harmless. REQUIRES: no group open.
+  Status apply(const pb::JournalBatch& batch, std::uint64_t index);
+  // The Raft index of the last batch applied (0: none).
+  Result<std::uint64_t> applied_index();
+
   // SQLite's integrity check plus the journal's own invariants; the error
   // names the first problems found.
   Status check();
@@ -100,9 +110,25 @@ class SqliteJournal final : public Journal {
   SqliteJournal(std::string path, std::unique_ptr<Sql> sql, std::int64_t schema_version);
 
   bool stage();  // opens the group if needed; false if the group has already failed
+  // The rows, as the record_* calls and apply() write them. REQUIRES: stage().
+  struct JobFields {
+    JobId id;
+    std::string_view name, user;
+    TimeMs submit_ms;
+    int state;
+    TimeMs end_ms;
+    int wait_code;
+    bool is_array;
+    std::uint64_t n_tasks;
+    std::string_view spec, cancelled;
+  };
+  void put_job(const JobFields& f);
+  void put_job_state(JobId id, int state, TimeMs end_ms, int wait_code, std::string_view cancelled);
+  void put_task(JobId job, bool is_array, std::uint64_t ordinal, TaskIndex index, const TaskRecord& task,
+                std::string_view worker);
   // Looks up (or finds cached) the job's first task key; false, with the
   // group failed, if the job has no row.
-  bool find_first_task(const Job& job);
+  bool find_first_task(JobId job);
   // Writes the staged task rows (kTaskBatch at a time by one statement,
   // whose fixed cost is most of a small row's, the rest one by one) and
   // unstages them; false if the group has failed.

@@ -69,28 +69,47 @@ int BrokerLoop::run(int signal_fd, const std::function<bool()>& on_signal) {
   while (!stop) {
     TimeMs now = clock_.now();
     long timeout;
-    if (read_only_.empty()) {
+    if (!engine_) {
+      timeout = 1000;
+    } else if (read_only_.empty()) {
       const TimeMs deadline = engine_->next_deadline();
       timeout = deadline <= now ? 0 : static_cast<long>(std::min<TimeMs>(deadline - now, 1000));
     } else {
       timeout = next_probe_ <= now ? 0 : static_cast<long>(next_probe_ - now);
     }
     if (!backlog_.empty()) timeout = std::min<long>(timeout, 10);
+    if (repl_ && repl_->timeout_ms() >= 0) timeout = std::min(timeout, repl_->timeout_ms());
     if (watch_) timeout = std::min<long>(timeout, static_cast<long>(std::max<TimeMs>(0, next_watch_ - now)));
     zmq::pollitem_t items[] = {
         {clients_.raw().handle(), 0, ZMQ_POLLIN, 0},
         {workers_.raw().handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, signal_fd, ZMQ_POLLIN, 0},
+        {nullptr, repl_ ? repl_->fd() : -1, ZMQ_POLLIN, 0},
         {zap_ ? zap_->raw().handle() : nullptr, 0, ZMQ_POLLIN, 0},
     };
     try {
-      zmq::poll(items, zap_ ? 4 : 3, std::chrono::milliseconds(timeout));
+      zmq::poll(items, zap_ ? 5 : 4, std::chrono::milliseconds(timeout));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) spdlog::warn("poll failed: {}", e.what());
     }
     now = clock_.now();  // read once per turn
     if (items[2].revents & ZMQ_POLLIN) stop = on_signal();
-    if (zap_ && (items[3].revents & ZMQ_POLLIN)) zap_->handle(now);
+    if (zap_ && (items[4].revents & ZMQ_POLLIN)) zap_->handle(now);
+    if (repl_) {
+      repl_->run_nowait();
+      if (!repl_->fatal().empty()) return 1;
+      if (!repl_->active()) {
+        if (engine_) stand_down("no longer the leader");
+        standby_turn();
+        send_all(now);
+        continue;
+      }
+      if (!engine_) {
+        if (!rebuild(now)) return 1;
+        spdlog::info("leader for term {}: serving {} jobs (workers re-attach their running tasks)", repl_->term(),
+                     engine_->jobs().size());
+      }
+    }
     if (!(read_only_.empty() ? turn(now) : read_only_turn(now))) return 1;
     send_all(now);
     if (watch_ && now >= next_watch_) {
@@ -102,6 +121,45 @@ int BrokerLoop::run(int signal_fd, const std::function<bool()>& on_signal) {
   // their tasks running until a broker is back.
   spdlog::info("broker stopped");
   return 0;
+}
+
+void BrokerLoop::stand_down(const char* why) {
+  spdlog::warn("standing by ({}): the engine is dropped, with everything it had not sent", why);
+  engine_.reset();
+  (void)out_.take();
+  backlog_.clear();
+  turn_requests_.clear();
+  journal_.abandon();
+}
+
+void BrokerLoop::standby_turn() {
+  const std::string hint = repl_->leader_hint();
+  auto not_leader = [&](pb::Envelope& env) {
+    pb::Reply* r = env.mutable_reply();
+    r->set_ok(false);
+    r->set_code(3);
+    r->set_not_leader(true);
+    r->set_leader_hint(hint);
+    r->set_error(hint.empty() ? "this broker is a standby and the cluster has no leader yet; try again"
+                              : "this broker is a standby; the leader is " + hint);
+  };
+  for (std::size_t i = 0; i < opts_.max_per_turn; ++i) {
+    auto in = workers_.recv();
+    if (!in) break;
+    if (in->msg.has_disconnect()) continue;
+    pb::Envelope env;
+    env.mutable_not_leader()->set_leader_hint(hint);
+    out_.send(Channel::Worker, in->peer, std::move(env));
+  }
+  for (std::size_t i = 0; i < opts_.max_per_turn; ++i) {
+    auto in = clients_.recv();
+    if (!in) break;
+    if (repl_->serve(in->peer, in->msg, out_)) continue;
+    pb::Envelope env;
+    env.set_request_id(in->msg.request_id());
+    not_leader(env);
+    out_.send(Channel::Client, in->peer, std::move(env));
+  }
 }
 
 bool BrokerLoop::turn(TimeMs now) {
@@ -121,7 +179,14 @@ bool BrokerLoop::turn(TimeMs now) {
     serve(*in, now);
   }
   engine_->on_tick(now);
-  if (Status s = journal_.commit(); !s) return enter_read_only(s, now);
+  if (Status s = journal_.commit(); !s) {
+    if (!repl_) return enter_read_only(s, now);
+    // Not committed by the cluster, or not known to be: nothing of the turn
+    // leaves, and the next leader rebuilds from what the log holds.
+    spdlog::error("journal commit failed: {}", s.message());
+    if (repl_->active()) repl_->step_down();
+    stand_down("a replicated commit failed");
+  }
   return true;
 }
 
@@ -157,6 +222,7 @@ bool BrokerLoop::rebuild(TimeMs now) {
 }
 
 void BrokerLoop::serve(const Incoming& in, TimeMs now) {
+  if (repl_ && repl_->serve(in.peer, in.msg, out_)) return;
   const Requester who = identify(in);
   if (hook_ && hook_(in.peer, in.msg, who, out_)) return;
   engine_->on_client_message(in.peer, in.msg, now, who);
@@ -209,12 +275,13 @@ void BrokerLoop::send_all(TimeMs now) {
     Outgoing o = std::move(backlog_.front());
     backlog_.pop_front();
     RouterSocket& sock = o.channel == Channel::Worker ? workers_ : clients_;
+    if (repl_ && o.channel == Channel::Worker) o.message.set_term(repl_->term());  // fencing
     const SendResult r = sock.send(o.peer, encode(o.message));
     if (r == SendResult::Again) {
       backlog_.push_back(std::move(o));
     } else if (r == SendResult::Unroutable) {
       spdlog::debug("{} to a peer that is gone dropped", body_name(o.message));
-      engine_->on_unroutable(o.channel, o.peer, o.message, now);
+      if (engine_) engine_->on_unroutable(o.channel, o.peer, o.message, now);
     }
   }
 }

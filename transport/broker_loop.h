@@ -49,6 +49,27 @@ struct JournalHooks {
   std::function<Result<std::unique_ptr<BrokerEngine>>(TimeMs now)> rebuild;
 };
 
+// A replicated broker's cluster, as the loop sees it (ha/ implements it).
+// Without one the loop is the single broker it always was.
+class Replication {
+ public:
+  virtual ~Replication() = default;
+  virtual int fd() const = 0;            // poll it; readable when there is work
+  virtual long timeout_ms() const = 0;   // until the next timer (-1: none)
+  virtual void run_nowait() = 0;         // the cluster's work that is due
+  // Serving: this broker leads, and has applied everything before its term.
+  virtual bool active() = 0;
+  virtual std::uint64_t term() const = 0;
+  // Who leads, for "not the leader" replies ("node 2 at host:7430"), or empty.
+  virtual std::string leader_hint() const = 0;
+  // Non-empty: this member can no longer apply the log; stop the broker.
+  virtual std::string fatal() const = 0;
+  // A commit failed while leading: hand leadership to another member.
+  virtual void step_down() = 0;
+  // Cluster requests (`baton ha`), answered in every state; false: not one.
+  virtual bool serve(const std::string& peer, const pb::Envelope& msg, Outbox& out) = 0;
+};
+
 class BrokerLoop {
  public:
   // Requests the engine does not answer itself (history reads the journal).
@@ -62,9 +83,16 @@ class BrokerLoop {
   // "workers"; for clients it returns "user:NAME" or "admin:NAME"). Call
   // before bind().
   Status secure(std::string secret_z85, ZapHandler::Decide decide);
+  // Makes this broker one member of a replicated cluster: it serves only
+  // while `repl` says it is active, builds its engine (journal.rebuild) each
+  // time it becomes so, and answers everything with "not the leader"
+  // otherwise. `repl` must outlive the loop. Call before run().
+  void replicate(Replication& repl) { repl_ = &repl; }
   Status bind();
   const std::string& clients_endpoint() const { return clients_.endpoint(); }
   const std::string& workers_endpoint() const { return workers_.endpoint(); }
+  // REQUIRES: an engine (a single broker always has one; a replicated one
+  // only while it is active).
   const BrokerEngine& engine() const { return *engine_; }
   // Why the broker is read-only, or empty when it is not.
   const std::string& read_only_reason() const { return read_only_; }
@@ -93,6 +121,10 @@ class BrokerLoop {
   // The engine from the journal's committed state; false (logged) when it cannot be read.
   bool rebuild(TimeMs now);
   void send_all(TimeMs now);
+  // Replicated brokers: a turn while not the active leader, and the move
+  // into that state (the engine and everything unsent are dropped).
+  void standby_turn();
+  void stand_down(const char* why);
 
   BrokerLoopOptions opts_;
   std::unique_ptr<BrokerEngine> engine_;
@@ -104,6 +136,7 @@ class BrokerLoop {
   RouterSocket workers_;
   zmq::context_t& ctx_;
   std::unique_ptr<ZapHandler> zap_;  // with CURVE
+  Replication* repl_ = nullptr;      // a member of a replicated cluster
   std::string secret_z85_;
   std::deque<Outgoing> backlog_;   // sends that hit a full queue; retried next turn
   std::string read_only_;          // the failed commit's error while read-only

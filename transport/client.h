@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -37,7 +38,14 @@ class Client {
   // With `curve`, the connection is encrypted and authenticated with the
   // client's key. A broker that refuses the handshake ends a call at once
   // with exit status 3 and a message saying why.
-  Client(std::string endpoint, TimeMs timeout_ms, std::optional<ClientCurve> curve = std::nullopt);
+  //
+  // `endpoints` may list several brokers of a replicated cluster, separated
+  // by commas. The client then talks to one at a time: a broker that
+  // answers "not the leader", or does not answer within a second and a
+  // half, makes it try the next, round the list, until one serves the
+  // request or `timeout_ms` has passed (exit status 3). Submits carry a
+  // random token, so one re-sent to the next broker is not queued twice.
+  Client(std::string endpoints, TimeMs timeout_ms, std::optional<ClientCurve> curve = std::nullopt);
   ~Client();
 
   // Sends `req` and returns the reply; Reply{ok=false} comes back as an error
@@ -52,20 +60,32 @@ class Client {
 
   const std::string& endpoint() const { return endpoint_; }
 
+  // "a,b, c" -> {"a", "b", "c"} (blanks dropped).
+  static std::vector<std::string> split_endpoints(const std::string& list);
+
  private:
+  // Talks to endpoints_[i] from now on (a new socket).
+  void connect(std::size_t i);
+  void next_endpoint() { connect((current_ + 1) % endpoints_.size()); }
+  bool replicated() const { return endpoints_.size() > 1; }
+  static constexpr TimeMs kTryMs = 1500;  // silence before trying the next broker of a list
   bool recv_reply(std::uint64_t rid, pb::Envelope& reply, TimeMs deadline_ms);
   void send(const pb::Envelope& env);
   // Polls the socket (and the handshake monitor) up to `ms`; true when a
   // message may be waiting. Sets handshake_error_ when the broker refused us.
   bool poll(TimeMs ms);
 
-  std::string endpoint_;
+  std::vector<std::string> endpoints_;
+  std::size_t current_ = 0;
+  std::string endpoint_;  // endpoints_[current_]
   TimeMs timeout_ms_;
+  std::optional<ClientCurve> curve_key_;
   zmq::context_t ctx_;
   std::unique_ptr<DealerSocket> sock_;
   std::unique_ptr<zmq::socket_t> monitor_;  // handshake failures of sock_
   bool curve_ = false;
   std::string handshake_error_;
+  bool refused_ = false;  // the broker refused the connection (it is down)
   std::uint64_t next_rid_ = 1;
 };
 

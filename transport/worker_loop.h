@@ -22,7 +22,10 @@
 namespace baton::wire {
 
 struct WorkerLoopOptions {
-  std::string broker;     // connect endpoint
+  // Connect endpoint; or several brokers of a replicated cluster, separated
+  // by commas: the worker talks to one at a time and moves to the next when
+  // it is told "not the leader" or the broker falls silent.
+  std::string broker;
   std::string identity_prefix;
   std::size_t max_message = 64u << 20;
   std::optional<ClientCurve> curve;  // with keys: encrypted, and authenticated by the broker
@@ -48,6 +51,9 @@ class WorkerLoop {
  private:
   void connect(TimeMs now);
   void send_all();
+  // Fencing across a replicated cluster: false for a message from a broker
+  // of a lower Raft term than one already heard from.
+  bool current_term(const pb::Envelope& msg);
 
   zmq::context_t& ctx_;
   WorkerLoopOptions opts_;
@@ -57,6 +63,13 @@ class WorkerLoop {
   std::unique_ptr<DealerSocket> sock_;
   std::deque<Outgoing> backlog_;
   int reconnects_ = 0;
+  std::vector<std::string> brokers_;  // opts_.broker, split
+  std::size_t current_ = 0;
+  std::uint64_t term_ = 0;            // the highest term heard
+  TimeMs rotate_at_ = 0;              // when to try the next broker (a standby answered); 0: not
+  TimeMs last_rotate_ = 0;
+  std::unique_ptr<zmq::socket_t> monitor_;  // sock_'s disconnects, with several brokers
+  int monitors_ = 0;
 };
 
 }  // namespace baton::wire

@@ -142,3 +142,14 @@ stop_personal() {
   done
   return 0
 }
+
+# free_port: a loopback port nothing listens on, below the ephemeral range,
+# so no outgoing connection (of this or a concurrent test) can hold it.
+free_port() {
+  local p low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  while :; do
+    p=$((10000 + RANDOM % (low - 10000)))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}

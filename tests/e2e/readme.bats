@@ -31,17 +31,6 @@ tour() {
     on { print }' "$README"
 }
 
-# free_port: a loopback port nothing listens on, below the ephemeral range,
-# so no outgoing connection (of this or a concurrent test) can hold it.
-free_port() {
-  local p low
-  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-  while :; do
-    p=$((10000 + RANDOM % (low - 10000)))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-
 # run_tour FILE: runs it with `baton` on PATH, in its own process group (for
 # clean-up), bounded; output in $output, exit status in $status.
 run_tour() {
@@ -83,4 +72,22 @@ run_tour() {
   local p
   for p in $(pgrep -g "$TOUR_PGID"); do wait_gone "$p" 20; done
   [ -z "$(pgrep -g "$TOUR_PGID")" ]
+}
+
+@test "the README's high-availability walk-through (three brokers, the leader killed) runs as written" {
+  local script="$TEST_DIR/ha.sh" port p
+  tour ha >"$script"
+  grep -q "ha.node_id" "$script"
+  # Nine ports (751x clients, 752x workers, 753x Raft), each replaced by a free one.
+  for p in 7511 7512 7513 7521 7522 7523 7531 7532 7533; do
+    port=$(free_port)
+    while grep -q ":$port\b" "$script"; do port=$(free_port); done
+    sed -i "s/$p/$port/g" "$script"
+  done
+  run_tour "$script"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -Eq "^leader: node [123] at " <<<"$output"
+  grep -Eq "^1 +before .*COMPLETED" <<<"$output"
+  grep -Eq "^2 +after .*COMPLETED" <<<"$output"
 }
