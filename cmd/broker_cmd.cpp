@@ -246,6 +246,29 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
     spdlog::info("broker {} up: clients {}, workers {}, journal {} ({} jobs, next id {})",
                  loop.engine().config().broker_id, loop.clients_endpoint(), loop.workers_endpoint(), path,
                  loop.engine().jobs().size(), loop.engine().next_job_id());
+  // A personal broker's sockets live in the runtime directory, which logout
+  // (systemd-logind) or a test harness removes. Then no client can reach it,
+  // and a new `baton up` would find the journal locked: stop, releasing it.
+  // (Re-creating the sockets would leave a broker without its pid file,
+  // start lock and log, unknown to `baton down`, in a directory that may not
+  // be creatable at all once $XDG_RUNTIME_DIR itself is gone.) The queue
+  // stays in the journal; the next client command starts a broker again.
+  std::vector<PathWatch> sockets;
+  for (const std::string& ep : {loop.clients_endpoint(), loop.workers_endpoint()})
+    if (PathWatch w(ipc_path(ep)); w.watching()) sockets.push_back(std::move(w));
+  if (!sockets.empty())
+    loop.watch(
+        [&sockets] {
+          for (const PathWatch& w : sockets)
+            if (!w.unchanged()) {
+              spdlog::warn("socket {} was removed (its runtime directory is gone?): no client can reach this "
+                           "broker; shutting down",
+                           w.path());
+              return false;
+            }
+          return true;
+        },
+        500);
   SignalSet& sigs = **signals;
   const int rc = loop.run(sigs.fd(), [&sigs] {
     while (auto sig = sigs.take()) spdlog::info("signal {} received; shutting down", *sig);

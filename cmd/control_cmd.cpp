@@ -124,7 +124,8 @@ Runner install_wait(CLI::App& sub, Context&) {
   sub.add_flag("--progress", f->progress,
                "On a terminal, a one-line bar on stderr: pending, running, done and failed tasks, rate and ETA");
   sub.footer("Exit status: 0 when every task completed, else the highest task exit code, 128+N for a task\n"
-             "killed by signal N, 124 for a time limit, 125 for a cancelled job; 3 if the broker is unreachable.");
+             "killed by signal N, 124 for a time limit, 125 for a cancelled job, 137 for a task killed at its\n"
+             "--mem limit (OUT_OF_MEMORY); 3 if the broker is unreachable.");
   return [f](Context& ctx) { return run_wait(ctx, *f); };
 }
 

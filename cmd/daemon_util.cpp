@@ -4,9 +4,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -37,6 +39,38 @@ Status lock_file(const std::string& path) {
     // The lock is what matters; the pid is only for the message above.
   }
   return Status::ok();
+}
+
+int lock_holder(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  int pid = 0;
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    flock(fd, LOCK_UN);
+  } else {
+    char buf[32] = {};
+    if (pread(fd, buf, sizeof buf - 1, 0) > 0) pid = std::atoi(buf);
+    if (pid <= 0) pid = -1;  // held, by a pid it did not write down
+  }
+  close(fd);
+  return pid;
+}
+
+PathWatch::PathWatch(std::string path) {
+  struct stat st{};
+  if (path.empty() || stat(path.c_str(), &st) != 0) return;  // nothing to watch
+  path_ = std::move(path);
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+}
+
+bool PathWatch::unchanged() const {
+  struct stat st{};
+  return path_.empty() || (stat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_);
+}
+
+std::string ipc_path(const std::string& endpoint) {
+  return endpoint.rfind("ipc://", 0) == 0 ? endpoint.substr(6) : std::string();
 }
 
 std::string random_id() {

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "cmd/context.h"
+#include "cmd/daemon_util.h"
 #include "transport/endpoint.h"
 
 namespace baton::cli {
@@ -130,6 +131,26 @@ class StartLock {
   int fd_;
 };
 
+// Before starting a broker: is the journal free? A broker that still holds
+// it but does not answer here is usually one whose runtime directory was
+// removed (it notices within a second and stops), so wait a little; past
+// that, name the pid instead of failing with a generic "did not start".
+Status journal_free(const Context& ctx) {
+  const std::string journal = ctx.settings.str("journal.path");
+  const std::string lock = journal + ".lock";
+  int pid = lock_holder(lock);
+  for (int waited = 0; pid != 0 && waited < 5000; waited += 50) {
+    sleep_ms(50);
+    pid = lock_holder(lock);
+  }
+  if (pid == 0) return Status::ok();
+  const std::string who = pid > 0 ? "a broker (pid " + std::to_string(pid) + ")" : "another broker";
+  return Status::error("journal " + journal + " is held by " + who + " that does not answer on " +
+                       ctx.settings.str("client.broker") + " (started with another runtime directory or " +
+                       "config?); stop it" + (pid > 0 ? " (kill " + std::to_string(pid) + ")" : "") +
+                       " or set journal.path to another file");
+}
+
 struct Started {
   int broker = 0, worker = 0;
   bool was_up = false;
@@ -148,6 +169,7 @@ Result<Started> start_daemons(const Context& ctx, const std::string& dir, std::i
   s.was_up = broker_up && s.worker;
   if (s.was_up) return s;
   if (!broker_up) {
+    if (auto st = journal_free(ctx); !st) return st;
     auto b = spawn_daemon(ctx, {"broker"}, dir + "/broker.log");
     if (!b) return b.status();
     s.broker = *b;

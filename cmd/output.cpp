@@ -279,7 +279,7 @@ std::string paint_state(const std::string& state, bool colour) {
   if (!colour) return state;
   static const std::pair<const char*, const char*> kColours[] = {
       {"PENDING", "33"}, {"PD", "33"}, {"RUNNING", "32"}, {"R", "32"},   {"COMPLETED", "2"}, {"CD", "2"},
-      {"FAILED", "31"},  {"F", "31"},  {"TIMEOUT", "31"}, {"TO", "31"},  {"CANCELLED", "35"}, {"CA", "35"},
+      {"FAILED", "31"},  {"F", "31"},  {"TIMEOUT", "31"}, {"TO", "31"}, {"OUT_OF_MEMORY", "31"}, {"OOM", "31"},  {"CANCELLED", "35"}, {"CA", "35"},
       {"idle", "32"},    {"mixed", "36"}, {"busy", "33"}, {"draining", "35"}, {"lost", "31"},
   };
   for (const auto& [name, sgr] : kColours)

@@ -83,9 +83,26 @@ Status write_file(const std::string& path, const std::string& text, mode_t mode,
   return ok ? Status::ok() : Status::error("cannot write " + path);
 }
 
+// mkdir -p: the directories it creates get mode 0700 (a key directory is
+// private, as ssh-keygen users expect); existing ones are left as they are.
+Status make_key_dir(const std::string& dir) {
+  std::string path;
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    path = dir.substr(0, pos);
+    if (path.empty() || mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) continue;
+    return Status::error("cannot create " + path + ": " + std::strerror(errno));
+  }
+  struct stat st{};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Status::error(dir + " is not a directory");
+  return Status::ok();
+}
+
 int run_keygen(Context& ctx, const KeygenFlags& f) {
   auto pair = wire::generate_keypair();
   if (!pair) return ctx.fail(kRefused, pair.error());
+  if (auto s = make_key_dir(f.out); !s) return ctx.fail(kRefused, s.message());
   const std::string base = f.out + "/" + f.name;
   if (auto s = write_file(base + ".secret",
                           "# baton CURVE secret key: keep it private (mode 0600); set security.key to this file\n" +
@@ -106,7 +123,7 @@ int run_keygen(Context& ctx, const KeygenFlags& f) {
 
 Runner install_keygen(CLI::App& sub, Context&) {
   auto f = std::make_shared<KeygenFlags>();
-  sub.add_option("-o,--out", f->out, "Directory to write NAME.secret and NAME.pub in (default: .)");
+  sub.add_option("-o,--out", f->out, "Directory to write NAME.secret and NAME.pub in, created 0700 if missing (default: .)");
   sub.add_option("-n,--name", f->name, "Base name of the key files (default: baton)");
   sub.add_flag("--print-secret", f->print_secret, "Also print the secret key (it is never printed otherwise)");
   sub.add_flag("--force", f->force, "Replace existing key files");

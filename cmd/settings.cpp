@@ -127,6 +127,12 @@ Settings Settings::defaults() {
   s.add("worker.metrics", Kind::String, "", "", "HOST:PORT to serve the worker's Prometheus metrics on; empty = off");
   s.add("worker.drain_timeout", Kind::Duration, "30s", "", "on SIGTERM, how long running tasks may finish before they are handed back");
   s.add("worker.spool", Kind::String, "", "", "directory for script snapshots; empty = runtime dir");
+  s.add("worker.cgroup", Kind::String, "off", "",
+        "a cgroup per task: auto (under the worker's own cgroup), off, or a cgroup path like /baton/node1");
+  s.add("worker.mem_limit", Kind::Choice, "enforce", "", "with cgroups: --mem is a hard limit (enforce) or not (none)",
+        {"enforce", "none"});
+  s.add("worker.cpu_limit", Kind::Choice, "weight", "", "with cgroups: -c N as a cpu weight, a quota of N cpus, or none",
+        {"none", "weight", "quota"});
   s.add("worker.run_as_submitter", Kind::Bool, "false", "",
         "run each task as the user who submitted its job (the worker must run as root)");
   s.add("worker.allow_root_jobs", Kind::Bool, "false", "",

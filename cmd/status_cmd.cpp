@@ -41,6 +41,7 @@ const char* compact_state(pb::TaskState s) {
     case pb::FAILED: return "F";
     case pb::CANCELLED: return "CA";
     case pb::TIMEOUT: return "TO";
+    case pb::OUT_OF_MEMORY: return "OOM";
     default: return "?";
   }
 }
@@ -193,6 +194,7 @@ std::optional<pb::TaskState> final_state(std::string s) {
   if (s == "FAILED" || s == "F") return pb::FAILED;
   if (s == "CANCELLED" || s == "CA") return pb::CANCELLED;
   if (s == "TIMEOUT" || s == "TO") return pb::TIMEOUT;
+  if (s == "OUT_OF_MEMORY" || s == "OOM") return pb::OUT_OF_MEMORY;
   return std::nullopt;
 }
 
@@ -221,7 +223,7 @@ int run_history(Context& ctx, const HistoryFlags& f) {
     rest = item.size() < rest.size() ? rest.substr(item.size() + 1) : "";
     auto st = final_state(item);
     if (!st)
-      return ctx.fail(kUsage, "--state: '" + item + "' is not a final state (COMPLETED/CD, FAILED/F, CANCELLED/CA, TIMEOUT/TO)");
+      return ctx.fail(kUsage, "--state: '" + item + "' is not a final state (COMPLETED/CD, FAILED/F, CANCELLED/CA, TIMEOUT/TO, OUT_OF_MEMORY/OOM)");
     h.add_states(*st);
   }
   // Tasks asked for by index, per job (none: the whole job).
@@ -318,7 +320,7 @@ Runner install_history(CLI::App& sub, Context&) {
   sub.add_option("-S,--since", f->since, "Only jobs that ended at or after: now-1h, 2026-12-01, 16:00");
   sub.add_option("-E,--until", f->until, "Only jobs that ended before (same forms as --since)");
   sub.add_option("-u,--user", f->user, "Only this user's jobs");
-  sub.add_option("-s,--state", f->states, "Only jobs that ended so: COMPLETED,FAILED,CANCELLED,TIMEOUT (or CD,F,CA,TO)");
+  sub.add_option("-s,--state", f->states, "Only jobs that ended so: COMPLETED,FAILED,CANCELLED,TIMEOUT,OUT_OF_MEMORY (or CD,F,CA,TO,OOM)");
   sub.add_option("--name", f->name, "Only jobs with this name");
   sub.add_option("-n,--limit", f->limit, "At most N jobs, newest first (default 50; 0 = all)");
   sub.add_flag("--json", f->json, "Print JSON (schema version 1, in baton-history(1))");

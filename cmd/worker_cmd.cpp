@@ -5,11 +5,13 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <filesystem>
 
 #include "cmd/context.h"
 #include "cmd/daemon_util.h"
 #include "cmd/system_clock.h"
 #include "core/worker_engine.h"
+#include "exec/cgroup_setup.h"
 #include "exec/host_probe.h"
 #include "exec/output_file.h"
 #include "exec/process_launcher.h"
@@ -132,6 +134,25 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
   }
   auto launcher = ProcessLauncher::create(spool);
   if (!launcher) return ctx.fail(kRefused, launcher.error());
+  if (s.str("worker.cgroup") != "off") {
+    CgroupSettings cs;
+    cs.mode = s.str("worker.cgroup");
+    cs.worker_name = cfg->name;
+    cs.enforce_mem = s.str("worker.mem_limit") == "enforce";
+    const std::string cpu = s.str("worker.cpu_limit");
+    cs.cpu_limit = cpu == "none" ? CpuLimit::none : cpu == "quota" ? CpuLimit::quota : CpuLimit::weight;
+    if (cs.mode != "auto" && cs.mode[0] != '/')
+      return ctx.fail(kUsage, "worker.cgroup: expected auto, off or an absolute cgroup path, got '" + cs.mode + "'");
+    CgroupSetup cg = setup_cgroups(cs);
+    if (cg.swept > 0) spdlog::warn("killed what a previous worker left running in {} task cgroup(s)", cg.swept);
+    if (cg.tree) {
+      spdlog::info("tasks run contained: cgroup v{} under {} (--mem {}, cpu limit {})", cg.tree->layout().version,
+                   cg.tree->dirs().front(), cs.enforce_mem ? "enforced" : "not enforced", cpu);
+      (*launcher)->contain(std::move(cg.tree));
+    } else {
+      spdlog::warn("{}", uncontained_notice(cg.why_not));
+    }
+  }
 
   SystemClock clock;
   Outbox outbox;
@@ -160,8 +181,8 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
   hooks.child_fd = r.fd();
   hooks.reap = [&r, &l, &metrics] {
     auto exits = r.reap();
-    for (const auto& e : exits) {
-      l.reaped(e.pid);
+    for (auto& e : exits) {
+      l.reaped(e);
       if (metrics) metrics->exited(e);
     }
     return exits;
@@ -174,6 +195,18 @@ int run_worker(Context& ctx, const WorkerFlags& f) {
       engine.drain(clock.now());
     }
   };
+  // A worker on an ipc:// endpoint watches the directory the socket is in:
+  // when it is removed (the personal runtime directory, at logout) no broker
+  // will come back there, and the worker hands its tasks back and stops.
+  PathWatch dir(std::filesystem::path(ipc_path(s.str("worker.broker"))).parent_path().string());
+  if (dir.watching()) {
+    hooks.still_wanted = [&dir] {
+      if (dir.unchanged()) return true;
+      spdlog::warn("directory {} of the broker's socket was removed: stopping", dir.path());
+      return false;
+    };
+    hooks.watch_period_ms = 500;
+  }
   return loop.run(hooks);
 }
 

@@ -148,6 +148,7 @@ void BrokerEngine::finish_task(Job& job, std::uint64_t ordinal, const pb::TaskRe
   TaskState state = pb::FAILED;
   if (rec.cancel_requested || r.outcome() == pb::KILLED_CANCEL) state = pb::CANCELLED;
   else if (r.outcome() == pb::TIMED_OUT) state = pb::TIMEOUT;
+  else if (r.outcome() == pb::KILLED_OOM) state = pb::OUT_OF_MEMORY;
   else if (r.outcome() == pb::EXITED && r.exit_code() == 0 && r.signal() == 0) state = pb::COMPLETED;
   if (r.outcome() == pb::LAUNCH_FAILED) {
     spdlog::warn("task {} could not start: {}", job.task_name(ordinal), r.error());
@@ -155,7 +156,7 @@ void BrokerEngine::finish_task(Job& job, std::uint64_t ordinal, const pb::TaskRe
     if (rec.exit_code == 0) rec.exit_code = 127;
   }
 
-  if ((state == pb::FAILED || state == pb::TIMEOUT) && rec.failures < job.spec.retries()) {
+  if ((state == pb::FAILED || state == pb::TIMEOUT || state == pb::OUT_OF_MEMORY) && rec.failures < job.spec.retries()) {
     // Retry with exponential backoff: delay, 2*delay, 4*delay, ...
     ++rec.failures;
     const double factor = std::ldexp(1.0, std::min<int>(rec.failures - 1, 30));
@@ -201,6 +202,7 @@ void BrokerEngine::end_task(Job& job, std::uint64_t ordinal, TaskRecord& rec, Ta
     case pb::COMPLETED: ++job.completed; break;
     case pb::FAILED: ++job.failed; break;
     case pb::TIMEOUT: ++job.timed_out; break;
+    case pb::OUT_OF_MEMORY: ++job.out_of_memory; break;
     case pb::CANCELLED: ++job.cancelled; break;
     default: break;
   }

@@ -47,6 +47,7 @@ void BrokerEngine::restore(RecoveredState state, TimeMs now) {
       case pb::COMPLETED: ++job->completed; break;
       case pb::FAILED: ++job->failed; break;
       case pb::TIMEOUT: ++job->timed_out; break;
+      case pb::OUT_OF_MEMORY: ++job->out_of_memory; break;
       case pb::CANCELLED: ++job->cancelled; break;
       default: break;
     }

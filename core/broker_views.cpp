@@ -206,6 +206,8 @@ void BrokerEngine::handle_explain(const std::string& peer, std::uint64_t rid, co
 
   if (job.terminal()) {
     say(fmt::format("job {} has finished: {} (exit status for wait: {})", job.id, state_name(job.summary()), job.worst_code));
+    if (job.out_of_memory > 0)
+      say(fmt::format("{} task(s) went past the job's --mem limit and the kernel's OOM killer ended them", job.out_of_memory));
   } else if (job.pending_total() == 0) {
     std::string where;
     for (const auto& [o, rec] : job.tasks)

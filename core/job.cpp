@@ -10,12 +10,13 @@ const char* state_name(TaskState s) {
     case pb::FAILED: return "FAILED";
     case pb::CANCELLED: return "CANCELLED";
     case pb::TIMEOUT: return "TIMEOUT";
+    case pb::OUT_OF_MEMORY: return "OUT_OF_MEMORY";
     default: return "UNKNOWN";
   }
 }
 
 bool is_terminal(TaskState s) {
-  return s == pb::COMPLETED || s == pb::FAILED || s == pb::CANCELLED || s == pb::TIMEOUT;
+  return s == pb::COMPLETED || s == pb::FAILED || s == pb::CANCELLED || s == pb::TIMEOUT || s == pb::OUT_OF_MEMORY;
 }
 
 const char* reason_name(Reason r) {
@@ -41,6 +42,10 @@ int wait_code(const TaskRecord& t) {
     case pb::COMPLETED: return 0;
     case pb::TIMEOUT: return 124;
     case pb::CANCELLED: return 125;
+    // 128 + SIGKILL, what a shell reports for a process the OOM killer ended
+    // (and what container tools report as OOMKilled): scripts that already
+    // test for 137 keep working, and it stays apart from 124 and 125.
+    case pb::OUT_OF_MEMORY: return 137;
     case pb::FAILED:
       if (t.signal > 0) return 128 + t.signal;
       if (t.exit_code > 0) return t.exit_code;
@@ -53,6 +58,7 @@ TaskState Job::summary() const {
   if (running > 0) return pb::RUNNING;
   if (pending_total() > 0) return pb::PENDING;
   if (failed > 0) return pb::FAILED;
+  if (out_of_memory > 0) return pb::OUT_OF_MEMORY;
   if (timed_out > 0) return pb::TIMEOUT;
   if (cancelled > 0 || !extras().cancelled_pending.empty()) return pb::CANCELLED;
   return pb::COMPLETED;
@@ -76,7 +82,7 @@ DepView Job::dep_view() const {
   DepView v;
   v.terminal = terminal();
   v.started = ever_started || v.terminal;
-  v.any_bad = failed + timed_out + cancelled > 0 || !extras().cancelled_pending.empty();
+  v.any_bad = failed + timed_out + cancelled + out_of_memory > 0 || !extras().cancelled_pending.empty();
   v.all_ok = v.terminal && !v.any_bad;
   return v;
 }

@@ -122,6 +122,7 @@ struct Job {
   std::uint32_t running = 0;
   std::uint32_t delayed = 0;      // retry backoff or requeued, not yet back in `pending`
   std::uint32_t completed = 0, failed = 0, timed_out = 0, cancelled = 0;  // ended task records
+  std::uint32_t out_of_memory = 0;
   int worst_code = 0;
   bool ever_started = false;
   std::uint32_t ran_tasks = 0;    // tasks that ran to an exit, and their total run time:

@@ -13,6 +13,14 @@
 
 namespace baton {
 
+// What a task may use, for a launcher that contains tasks (exec/cgroup_tree.h):
+// --mem as a hard memory limit and -c as a cpu weight or quota, as the
+// worker's settings say. Zero: no limit of that kind.
+struct TaskLimits {
+  std::uint64_t mem_mb = 0;
+  std::uint32_t cpus = 0;
+};
+
 struct LaunchSpec {
   TaskId task;
   Attempt attempt = 0;
@@ -30,6 +38,7 @@ struct LaunchSpec {
   // that user's rights, never root's. An empty or unknown name fails the launch.
   std::optional<std::string> run_as;
   bool allow_root = false;        // with run_as: may the name resolve to uid 0
+  TaskLimits limits;
 };
 
 // How a task process ended, as the reaper saw it.
@@ -39,6 +48,9 @@ struct ProcessExit {
   int signal = 0;           // the signal that killed it, or 0
   std::uint64_t max_rss_kb = 0;
   std::uint64_t cpu_ms = 0; // user + system
+  // Contained tasks: the kernel's OOM killer ended a process of the task's
+  // cgroup (max_rss_kb and cpu_ms are then the whole cgroup's, too).
+  bool out_of_memory = false;
 };
 
 class Launcher {

@@ -160,6 +160,8 @@ LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a, const CachedJob& j
   l.argv.assign(s.argv().begin(), s.argv().end());
   l.script = s.script();
   l.append = s.open_append();
+  l.limits.mem_mb = s.resources().mem_mb();
+  l.limits.cpus = std::max<std::uint32_t>(1, s.resources().cpus());
   if (cfg_.run_as_submitter) {
     l.run_as = s.user();
     l.allow_root = cfg_.allow_root_jobs;
@@ -378,6 +380,7 @@ void WorkerEngine::on_exit(const ProcessExit& e, TimeMs now) {
   r.set_outcome(t.handed_back ? pb::HANDED_BACK
                 : t.cancelled ? pb::KILLED_CANCEL
                 : t.timed_out ? pb::TIMED_OUT
+                : e.out_of_memory && (e.signal != 0 || e.exit_code != 0) ? pb::KILLED_OOM
                               : pb::EXITED);
   r.set_exit_code(e.exit_code);
   r.set_signal(e.signal);

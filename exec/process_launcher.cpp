@@ -9,6 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
+#include <optional>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -120,6 +122,8 @@ Status launch_error(const LaunchSpec& spec, const SpawnOutcome& outcome) {
       return errno_error("cannot start task: prctl(PR_SET_PDEATHSIG)", outcome.error);
     case ChildStep::parent_gone:
       return Status::error("cannot start task: the worker exited during the launch");
+    case ChildStep::cgroup:
+      return errno_error("cannot start task: joining its cgroup", outcome.error);
     case ChildStep::none:
       break;
   }
@@ -141,6 +145,8 @@ Result<std::unique_ptr<ProcessLauncher>> ProcessLauncher::create(std::string spo
 
 ProcessLauncher::~ProcessLauncher() {
   for (const auto& [pid, path] : scripts_) unlink(path.c_str());
+  // The worker is stopping: no process of its tasks outlives it.
+  for (auto& [pid, cg] : tasks_) cgroups_->release(std::move(cg));
 }
 
 Result<std::string> ProcessLauncher::write_script(const LaunchSpec& spec) {
@@ -317,19 +323,60 @@ Result<int> ProcessLauncher::launch_as_user(const LaunchSpec& spec) {
 }
 
 Result<int> ProcessLauncher::spawn(const ChildPlan& plan, const LaunchSpec& spec, std::string script_path) {
-  SpawnOutcome outcome = spawn_child(plan);
+  std::optional<TaskCgroup> cg;
+  int join[8];
+  ChildPlan contained = plan;
+  if (cgroups_) {
+    auto taken = cgroups_->take(spec.limits);
+    if (!taken) {
+      if (!script_path.empty()) unlink(script_path.c_str());
+      return Status::error("cannot start task: " + taken.error());
+    }
+    cg = std::move(*taken);
+    for (const UniqueFd& fd : cg->join)
+      if (fd.valid() && contained.join_count < static_cast<int>(std::size(join))) join[contained.join_count++] = fd.get();
+    contained.join_fds = join;
+  }
+  SpawnOutcome outcome = spawn_child(contained);
   if (outcome.failed == ChildStep::none) {
     if (!script_path.empty()) scripts_[outcome.pid] = std::move(script_path);
+    if (cg) {
+      cg->join.clear();  // the child has joined; the descriptors are not needed any more
+      tasks_.emplace(static_cast<int>(outcome.pid), std::move(*cg));
+    }
     return static_cast<int>(outcome.pid);
   }
   if (!script_path.empty()) unlink(script_path.c_str());
+  if (cg) cgroups_->release(std::move(*cg));
   return launch_error(spec, outcome);
 }
+
+void ProcessLauncher::contain(std::unique_ptr<CgroupTree> tree) { cgroups_ = std::move(tree); }
 
 void ProcessLauncher::signal_group(int pid, int sig) {
   if (pid <= 0) return;  // kill(0) or kill(-1) would hit the worker or everything
   if (kill(-pid, sig) != 0 && errno != ESRCH)
     spdlog::warn("cannot send signal {} to process group {}: {}", sig, pid, std::strerror(errno));
+  // SIGKILL ends the task: every process of its cgroup, in or out of the group.
+  if (sig == SIGKILL)
+    if (auto it = tasks_.find(pid); it != tasks_.end()) cgroups_->kill(it->second);
+}
+
+void ProcessLauncher::reaped(ProcessExit& exit) {
+  if (auto it = tasks_.find(exit.pid); it != tasks_.end()) {
+    // The task ends with its main process: what is left in its cgroup dies
+    // now. Its usage is the whole tree's, from the kernel's counters.
+    const CgroupUsage u = cgroups_->usage(it->second);
+    if (u.valid) {
+      exit.max_rss_kb = u.peak_kb;
+      exit.cpu_ms = std::max(exit.cpu_ms, u.cpu_ms);
+    }
+    exit.out_of_memory = u.oom_killed;
+    cgroups_->release(std::move(it->second));
+    tasks_.erase(it);
+    cgroups_->refill();
+  }
+  reaped(exit.pid);
 }
 
 void ProcessLauncher::reaped(int pid) {

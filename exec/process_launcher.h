@@ -11,6 +11,7 @@
 
 #include "core/launcher.h"
 #include "core/status.h"
+#include "exec/cgroup_tree.h"
 #include "exec/unique_fd.h"
 
 namespace baton {
@@ -44,8 +45,17 @@ class ProcessLauncher : public Launcher {
   // kill(-pid, sig). A group already gone is fine; pid <= 0 is ignored.
   void signal_group(int pid, int sig) override;
 
-  // The worker loop calls this for each pid ChildReaper reports: it removes
-  // the task's script snapshot, if any. Unknown pids are ignored.
+  // Runs each task in its own cgroup of `tree` from now on (exec/cgroup_tree.h):
+  // its limits written from LaunchSpec::limits, SIGKILL through signal_group
+  // kills every process in it, and reaped() reads its usage and removes it.
+  void contain(std::unique_ptr<CgroupTree> tree);
+  const CgroupTree* cgroups() const { return cgroups_.get(); }
+
+  // The worker loop calls this for each exit ChildReaper reports: it removes
+  // the task's script snapshot, if any; for a contained task it kills what is
+  // left of it, fills in the cgroup's peak memory, cpu time and OOM kill, and
+  // removes the cgroup. Unknown pids are ignored.
+  void reaped(ProcessExit& exit);
   void reaped(int pid);
 
   const std::string& spool_dir() const { return spool_dir_; }
@@ -66,6 +76,8 @@ class ProcessLauncher : public Launcher {
   const std::string spool_dir_;
   const UniqueFd dev_null_;                          // O_RDWR, >= 3, CLOEXEC
   std::unordered_map<int, std::string> scripts_;    // pid -> snapshot path
+  std::unique_ptr<CgroupTree> cgroups_;             // null: tasks are not contained
+  std::unordered_map<int, TaskCgroup> tasks_;       // pid -> its cgroup
 };
 
 }  // namespace baton

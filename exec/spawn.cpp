@@ -78,6 +78,8 @@ const char* find_executable(const char* const* candidates, ChildReport* report) 
 
 [[noreturn]] void run_child(const ChildPlan& plan, pid_t parent, ChildReport* report) {
   if (setsid() < 0) fail(report, ChildStep::setsid, errno);
+  for (int i = 0; i < plan.join_count; ++i)
+    if (write(plan.join_fds[i], "0", 1) != 1) fail(report, ChildStep::cgroup, errno);
   // Before the death signal: a change of credentials clears it.
   if (plan.as_user) become(*plan.as_user, report);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(report, ChildStep::deathsig, errno);

@@ -47,12 +47,17 @@ struct ChildPlan {
   int stdout_fd = -1;
   int stderr_fd = -1;
   const ChildUser* as_user = nullptr;  // null: stay the worker's user
+  // A contained task: the cgroup.procs files of its cgroup, one per
+  // hierarchy. The child writes "0" to each (joins) right after setsid, before
+  // anything else, so every process the task makes is inside.
+  const int* join_fds = nullptr;
+  int join_count = 0;
 };
 
 // Which step failed. exec is the usual one (missing command, bad interpreter).
 enum class ChildStep {
   none, vfork, setsid, deathsig, parent_gone, chdir, redirect, exec,
-  setgid, setgroups, setuid, open_stdout, open_stderr, script_fd,
+  setgid, setgroups, setuid, open_stdout, open_stderr, script_fd, cgroup,
 };
 
 struct SpawnOutcome {

@@ -15,12 +15,12 @@ Result<HistoryQuery> HistoryQuery::prepare(sqlite3* db, const std::string& path)
   // one prepared statement serves every filter.
   const std::string jobs_sql = fmt::format(
       "SELECT id, name, user, submit_ms, state, wait_code, is_array, n_tasks, spec, first_task FROM jobs"
-      " WHERE state IN ({}, {}, {}, {}) AND end_ms >= ?1 AND (?2 = '' OR user = ?2)"
+      " WHERE state IN ({}, {}, {}, {}, {}) AND end_ms >= ?1 AND (?2 = '' OR user = ?2)"
       " AND (?4 = 0 OR end_ms < ?4) AND (?5 = '' OR instr(?5, ',' || state || ',') > 0)"
       " AND (?6 = '' OR name = ?6) AND (?7 = '' OR instr(?7, ',' || id || ',') > 0)"
       " ORDER BY end_ms DESC, id DESC LIMIT ?3",
       static_cast<int>(pb::COMPLETED), static_cast<int>(pb::FAILED), static_cast<int>(pb::CANCELLED),
-      static_cast<int>(pb::TIMEOUT));
+      static_cast<int>(pb::TIMEOUT), static_cast<int>(pb::OUT_OF_MEMORY));
   // A job's tasks are its key range, first_task + [0, n_tasks), in ordinal order.
   const std::string tasks_sql =
       fmt::format("SELECT idx, {} FROM tasks WHERE key >= ?2 AND key < ?3 AND job = ?1 ORDER BY key", kTaskColumns);

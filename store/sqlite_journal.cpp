@@ -375,9 +375,9 @@ Result<std::size_t> SqliteJournal::purge(TimeMs cutoff_ms, std::size_t budget) {
   auto oldest = Statement::prepare(
       db, path_,
       fmt::format("SELECT id, first_task, n_tasks FROM jobs WHERE end_ms > 0 AND end_ms < ?1"
-                  " AND state IN ({}, {}, {}, {}) ORDER BY end_ms LIMIT 1",
+                  " AND state IN ({}, {}, {}, {}, {}) ORDER BY end_ms LIMIT 1",
                   static_cast<int>(pb::COMPLETED), static_cast<int>(pb::FAILED), static_cast<int>(pb::CANCELLED),
-                  static_cast<int>(pb::TIMEOUT)),
+                  static_cast<int>(pb::TIMEOUT), static_cast<int>(pb::OUT_OF_MEMORY)),
       false);
   // A job's task rows are its key range, first_task + [0, n_tasks).
   auto tasks = Statement::prepare(

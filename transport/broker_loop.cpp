@@ -60,6 +60,11 @@ bool BrokerLoop::changes_state(const pb::Envelope& msg) {
   }
 }
 
+void BrokerLoop::watch(std::function<bool()> still_reachable, TimeMs period_ms) {
+  watch_ = std::move(still_reachable);
+  watch_period_ = std::max<TimeMs>(1, period_ms);
+}
+
 int BrokerLoop::run(int signal_fd, const std::function<bool()>& on_signal) {
   bool stop = false;
   while (!stop) {
@@ -75,6 +80,7 @@ int BrokerLoop::run(int signal_fd, const std::function<bool()>& on_signal) {
     }
     if (!backlog_.empty()) timeout = std::min<long>(timeout, 10);
     if (repl_ && repl_->timeout_ms() >= 0) timeout = std::min(timeout, repl_->timeout_ms());
+    if (watch_) timeout = std::min<long>(timeout, static_cast<long>(std::max<TimeMs>(0, next_watch_ - now)));
     zmq::pollitem_t items[] = {
         {clients_.raw().handle(), 0, ZMQ_POLLIN, 0},
         {workers_.raw().handle(), 0, ZMQ_POLLIN, 0},
@@ -107,6 +113,10 @@ int BrokerLoop::run(int signal_fd, const std::function<bool()>& on_signal) {
     }
     if (!(read_only_.empty() ? turn(now) : read_only_turn(now))) return 1;
     send_all(now);
+    if (watch_ && now >= next_watch_) {
+      next_watch_ = now + watch_period_;
+      if (!watch_()) stop = true;
+    }
   }
   // Last words to workers are not needed: they notice the silence and keep
   // their tasks running until a broker is back.

@@ -111,6 +111,10 @@ class BrokerLoop {
   const std::string& read_only_reason() const { return read_only_; }
 
   void on_turn(TurnHook hook) { turn_hook_ = std::move(hook); }
+  // Calls `still_reachable` about every `period_ms`; when it returns false
+  // the loop stops as after a stop signal (a personal broker whose ipc
+  // socket was removed with its runtime directory).
+  void watch(std::function<bool()> still_reachable, TimeMs period_ms);
 
   // Runs until `on_signal` (called when signal_fd is readable) returns true.
   // Returns 0 after a clean stop, 1 when the journal cannot be read back.
@@ -152,6 +156,9 @@ class BrokerLoop {
   std::deque<Outgoing> backlog_;   // sends that hit a full queue; retried next turn
   std::string read_only_;          // the failed commit's error while read-only
   TimeMs next_probe_ = 0;
+  std::function<bool()> watch_;
+  TimeMs watch_period_ = 1000;
+  TimeMs next_watch_ = 0;
   // This turn's client requests, kept until the commit: a failed commit
   // answers them again from the rebuilt engine (or refuses them).
   std::vector<Incoming> turn_requests_;

@@ -40,12 +40,16 @@ void WorkerLoop::connect(TimeMs now) {
 int WorkerLoop::run(const WorkerLoopHooks& hooks) {
   connect(clock_.now());
   spdlog::info("worker {} connecting to {}", engine_.config().name, brokers_[current_]);
+  TimeMs next_watch = 0;
+  bool unwanted = false;
   while (true) {
     TimeMs now = clock_.now();
     const TimeMs deadline = engine_.next_deadline();
     long timeout = deadline <= now ? 0 : static_cast<long>(std::min<TimeMs>(deadline - now, 1000));
     if (!backlog_.empty()) timeout = std::min<long>(timeout, 10);
     if (rotate_at_ != 0) timeout = std::min<long>(timeout, std::max<long>(0, static_cast<long>(rotate_at_ - now)));
+    if (hooks.still_wanted && !unwanted)
+      timeout = std::min<long>(timeout, static_cast<long>(std::max<TimeMs>(0, next_watch - now)));
     zmq::pollitem_t items[] = {
         {sock_->raw().handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, hooks.child_fd, ZMQ_POLLIN, 0},
@@ -61,6 +65,14 @@ int WorkerLoop::run(const WorkerLoopHooks& hooks) {
     if (items[2].revents & ZMQ_POLLIN) hooks.on_signal();
     if (items[1].revents & ZMQ_POLLIN)
       for (const ProcessExit& e : hooks.reap()) engine_.on_exit(e, now);
+    if (hooks.still_wanted && !unwanted && now >= next_watch) {
+      next_watch = now + hooks.watch_period_ms;
+      if (!hooks.still_wanted()) {
+        unwanted = true;
+        engine_.drain(now);
+        engine_.drain(now);  // the second request hands running tasks back at once
+      }
+    }
     if (monitor_ && (items[3].revents & ZMQ_POLLIN)) {
       zmq::message_t event, where;
       while (monitor_->recv(event, zmq::recv_flags::dontwait)) {

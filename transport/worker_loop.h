@@ -37,6 +37,10 @@ struct WorkerLoopHooks {
   int signal_fd = -1;                                 // readable when a stop signal came
   std::function<void()> on_signal;                    // e.g. engine.drain(now)
   std::function<void()> on_turn;                      // after each turn's sends (metrics); optional
+  // Called about every watch_period_ms; false once: the worker hands its
+  // tasks back and stops (a personal worker whose runtime directory is gone).
+  std::function<bool()> still_wanted;
+  TimeMs watch_period_ms = 1000;
 };
 
 class WorkerLoop {

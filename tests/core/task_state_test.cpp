@@ -94,6 +94,7 @@ TEST_CASE("how a task ends decides its state and the exit status wait reports") 
       {"killed by signal 9", pb::EXITED, 0, 9, pb::FAILED, 137},
       {"time limit", pb::TIMED_OUT, 0, 15, pb::TIMEOUT, 124},
       {"launch failure", pb::LAUNCH_FAILED, 127, 0, pb::FAILED, 127},
+      {"killed at its --mem limit", pb::KILLED_OOM, 0, 9, pb::OUT_OF_MEMORY, 137},
   };
   for (const Case& c : cases) {
     CAPTURE(c.what);

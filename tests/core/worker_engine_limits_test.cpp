@@ -42,6 +42,38 @@ TEST_CASE("at its time limit a task gets SIGTERM, SIGKILL after kill_grace, and 
   CHECK(results[0].signal() == SIGKILL);
 }
 
+TEST_CASE("a contained task gets its --mem and cpus as limits, and one the OOM killer ended is reported KILLED_OOM") {
+  WorkerHarness w;
+  w.connect();
+  pb::JobSpec s = spec();
+  s.mutable_resources()->set_mem_mb(512);
+  s.mutable_resources()->set_cpus(3);
+  w.assign(assignment(42, 0, 1, s));
+  REQUIRE(w.launcher.launched.size() == 1);
+  CHECK(w.launcher.launched[0].limits.mem_mb == 512);
+  CHECK(w.launcher.launched[0].limits.cpus == 3);
+  const int pid = w.launcher.next_pid - 1;
+  w.outbox.clear();
+  ProcessExit e;
+  e.pid = pid;
+  e.signal = SIGKILL;
+  e.out_of_memory = true;
+  w.engine.on_exit(e, w.clock.now());
+  auto results = w.results();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].outcome() == pb::KILLED_OOM);
+
+  // An OOM kill of some helper process, after which the task still exits 0: it completed.
+  w.assign(assignment(43, 0, 1, s));
+  e.pid = w.launcher.next_pid - 1;
+  e.signal = 0;
+  e.exit_code = 0;
+  w.engine.on_exit(e, w.clock.now());
+  results = w.results();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].outcome() == pb::EXITED);
+}
+
 TEST_CASE("a task that stops at SIGTERM is still reported TIMED_OUT and gets no SIGKILL") {
   WorkerHarness w;
   w.connect();

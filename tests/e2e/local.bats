@@ -133,3 +133,35 @@ our_brokers() {
   run timeout 60 script -qec "$BATON -q wait --progress $job" /dev/null
   ! grep -q "tasks:" <<<"$output"
 }
+
+@test "a personal broker and worker whose runtime directory is removed stop; the next submit starts one broker" {
+  run timeout 30 "$BATON" up --cpus 1
+  [ "$status" -eq 0 ]
+  local broker worker
+  broker=$(cat "$RUN/broker.pid")
+  worker=$(cat "$RUN/worker.pid")
+  rm -rf "$RUN"
+  # The next command starts a new pair at once: it waits for the old broker
+  # to let go of the journal instead of failing.
+  run timeout 30 "$BATON" submit --wait -- true
+  [ "$status" -eq 0 ]
+  wait_gone "$broker" 10
+  wait_gone "$worker" 20
+  [ "$(our_brokers | wc -l)" -eq 1 ]
+  [ "$(our_brokers)" = "$(cat "$RUN/broker.pid")" ]
+  run timeout 30 "$BATON" submit --wait -- true
+  [ "$status" -eq 0 ]
+}
+
+@test "a start that finds the journal held by a broker that does not answer names its pid" {
+  # A broker on other sockets, with the personal journal.
+  "$BATON" broker --clients "ipc://$TEST_DIR/other-c.sock" --workers "ipc://$TEST_DIR/other-w.sock" \
+    >"$TEST_DIR/other.log" 2>&1 &
+  local other=$!
+  STARTED_PIDS+=("$other")
+  wait_until 10 grep -q "up: clients" "$TEST_DIR/other.log"
+  run timeout 30 "$BATON" --set client.timeout=1s status
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"held by a broker (pid $other)"* ]]
+  kill -0 "$other"
+}

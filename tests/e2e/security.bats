@@ -54,6 +54,20 @@ start_secure_broker() {
   [[ "$output" == *"--force"* ]]
 }
 
+@test "keygen --out creates a missing directory (and its parents) with mode 0700" {
+  run "$BATON" keygen --out "$TEST_DIR/new/node1" --name k
+  [ "$status" -eq 0 ]
+  [ "$(stat -c %a "$TEST_DIR/new")" = 700 ]
+  [ "$(stat -c %a "$TEST_DIR/new/node1")" = 700 ]
+  [ "$(stat -c %a "$TEST_DIR/new/node1/k.secret")" = 600 ]
+  [ -f "$TEST_DIR/new/node1/k.pub" ]
+  # A path that cannot be a directory says so.
+  : >"$TEST_DIR/plain"
+  run "$BATON" keygen --out "$TEST_DIR/plain/sub" --name k
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"cannot create $TEST_DIR/plain/sub"* ]]
+}
+
 @test "a broker without keys refuses TCP unless security.insecure is set, and then warns" {
   run timeout 10 "$BATON" broker --clients tcp://127.0.0.1:0 --workers tcp://127.0.0.1:0 --journal "$TEST_DIR/j.db"
   [ "$status" -eq 1 ]
