@@ -213,7 +213,13 @@ int run_broker(Context& ctx, const BrokerFlags& f) {
         out.send(Channel::Client, peer, std::move(env));
         return true;
       });
-  if (member) loop.replicate(*member);
+  if (member) {
+    loop.replicate(*member);
+    if (metrics)
+      member->on_poll([&metrics](const ha::RaftNode& node) {
+        metrics->set_ha(node.describe().state(), node.term());
+      });
+  }
   if (security->keys) {
     BrokerSecurity& sec = *security;
     auto decide = [&sec](const std::string& domain, const std::string& key) -> std::optional<std::string> {

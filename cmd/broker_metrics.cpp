@@ -59,6 +59,8 @@ struct BrokerMetrics::State {
 
   Family<Gauge>* jobs;
   Family<Gauge>* tasks;
+  Family<Gauge>* ha_role = nullptr;  // replicated brokers only (set_ha)
+  Gauge* ha_term = nullptr;
   Family<Counter>* submitted;
   Family<Counter>* started;
   Family<Counter>* finished;
@@ -161,8 +163,6 @@ Result<std::unique_ptr<BrokerMetrics>> BrokerMetrics::start(const std::string& a
       .Register(r)
       .Add({{"version", BATON_VERSION_STRING}})
       .Set(1);
-  // HA: baton_ha_role{role} and baton_ha_term are registered here by the
-  // replication layer.
   for (pb::TaskState st : kStates) {
     s->jobs->Add({{"state", lower_state(st)}});
     s->tasks->Add({{"state", lower_state(st)}});
@@ -175,6 +175,19 @@ Result<std::unique_ptr<BrokerMetrics>> BrokerMetrics::start(const std::string& a
   }
   s->exposer->RegisterCollectable(s->registry);
   return std::unique_ptr<BrokerMetrics>(new BrokerMetrics(std::move(s)));
+}
+
+void BrokerMetrics::set_ha(const std::string& role, std::uint64_t term) {
+  State& s = *s_;
+  if (!s.ha_role) {
+    s.ha_role = &prometheus::BuildGauge()
+                     .Name("baton_ha_role")
+                     .Help("1 for this replicated broker's current Raft role (leader, follower, candidate)")
+                     .Register(*s.registry);
+    s.ha_term = &prometheus::BuildGauge().Name("baton_ha_term").Help("The Raft term this broker is in").Register(*s.registry).Add({});
+  }
+  for (const char* r : {"leader", "follower", "candidate", "unavailable"}) s.ha_role->Add({{"role", r}}).Set(role == r);
+  s.ha_term->Set(static_cast<double>(term));
 }
 
 void BrokerMetrics::count_request(const pb::Envelope& msg) {

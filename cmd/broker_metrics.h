@@ -34,8 +34,10 @@ class BrokerMetrics {
   // reads, event follows). `read_only`: the broker refuses changes.
   void update(const BrokerEngine& engine, const wire::TurnReport& turn, std::size_t waiting, bool read_only);
 
-  // HA: the replication layer reports the node's role and term here.
-  // (Reserved: baton_ha_role{role} and baton_ha_term.)
+  // A replicated broker's role (leader, follower, candidate, unavailable)
+  // and Raft term: baton_ha_role{role} (1 for the current role) and
+  // baton_ha_term. Registered on the first call, so a single broker has none.
+  void set_ha(const std::string& role, std::uint64_t term);
 
  private:
   struct State;

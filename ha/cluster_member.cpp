@@ -74,6 +74,15 @@ Status ClusterMember::commit() {
   return **settled;
 }
 
+void ClusterMember::run_nowait() {
+  node_->run_nowait();
+  if (!on_poll_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_poll_) return;
+  next_poll_ = now + std::chrono::seconds(1);
+  on_poll_(*node_);
+}
+
 bool ClusterMember::active() {
   if (!node_->is_leader()) {
     ready_term_ = barrier_term_ = 0;

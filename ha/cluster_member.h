@@ -15,6 +15,8 @@
 // the journal exactly as a restarted single broker does.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,7 +49,10 @@ class ClusterMember final : public wire::Replication, private StateMachine {
   // wire::Replication
   int fd() const override { return node_->fd(); }
   long timeout_ms() const override { return node_->timeout_ms(); }
-  void run_nowait() override { node_->run_nowait(); }
+  void run_nowait() override;
+  // Called from run_nowait() at most once a second with this member's view
+  // (metrics: role and term).
+  void on_poll(std::function<void(const RaftNode&)> f) { on_poll_ = std::move(f); }
   bool active() override;
   std::uint64_t term() const override { return node_->term(); }
   std::string leader_hint() const override;
@@ -69,6 +74,8 @@ class ClusterMember final : public wire::Replication, private StateMachine {
   std::string entry_;                 // scratch: the serialized batch
   std::uint64_t ready_term_ = 0;      // the term whose barrier has been applied
   std::uint64_t barrier_term_ = 0;    // the term a barrier is pending for
+  std::function<void(const RaftNode&)> on_poll_;
+  std::chrono::steady_clock::time_point next_poll_{};
 };
 
 }  // namespace baton::ha

@@ -290,3 +290,21 @@ PY
   run "$BATON" submit --parsable -- true
   [ "$status" -eq 0 ]
 }
+
+# metrics_has PORT REGEX: the broker's /metrics has a line matching REGEX.
+metrics_has() { curl -sf "http://127.0.0.1:$1/metrics" | grep -Eq "$2"; }
+
+@test "each broker's metrics give its Raft role and term" {
+  command -v curl >/dev/null || skip "curl is not installed"
+  declare -A MPORT
+  for i in 1 2 3; do
+    MPORT[$i]=$(free_port)
+    start_node "$i" --set broker.metrics="127.0.0.1:${MPORT[$i]}"
+  done
+  wait_until 20 leader_serves
+  leader=$(find_leader)
+  follower=$(( leader % 3 + 1 ))
+  wait_until 10 metrics_has "${MPORT[$leader]}" '^baton_ha_role\{role="leader"\} 1$'
+  wait_until 10 metrics_has "${MPORT[$follower]}" '^baton_ha_role\{role="follower"\} 1$'
+  wait_until 10 metrics_has "${MPORT[$follower]}" '^baton_ha_term [1-9]'
+}
