@@ -45,7 +45,7 @@ struct RaftNode::Impl {
   StateMachine* machine = nullptr;
   std::string fatal;
   uv_timer_t limit{};  // bounds run_until()
-  bool tcp_ready = false, io_ready = false, raft_ready = false, closed = false;
+  bool loop_ready = false, tcp_ready = false, io_ready = false, raft_ready = false, closed = false;
 
   static Impl& of(raft_fsm* f) { return *static_cast<Impl*>(f->data); }
 
@@ -125,26 +125,28 @@ void finish(Request* r, int status, const char* what) {
 
 }  // namespace
 
-Result<std::unique_ptr<RaftNode>> RaftNode::start(const RaftOptions& opts, StateMachine& machine) {
-  auto impl = std::make_unique<Impl>();
-  Impl& m = *impl;
+Status RaftNode::open(const RaftOptions& opts, StateMachine& machine, bool filter) {
+  Impl& m = *impl_;
   m.machine = &machine;
   std::string self_address;
   for (const Peer& p : opts.peers)
     if (p.id == opts.id) self_address = p.address;
-  if (self_address.empty())
-    return Status::error(fmt::format("ha.node_id {} is not among ha.peers", opts.id));
+  if (self_address.empty()) return Status::error(fmt::format("ha.node_id {} is not among ha.peers", opts.id));
   if (int rv = uv_loop_init(&m.loop); rv != 0) return Status::error(fmt::format("libuv: {}", uv_strerror(rv)));
-  RaftNode node(std::move(impl));  // from here, the destructor cleans up
+  m.loop_ready = true;
   uv_timer_init(&m.loop, &m.limit);
   if (int rv = raft_uv_tcp_init(&m.tcp, &m.loop); rv != 0) return raft_status(rv, "raft transport");
   m.tcp_ready = true;
-  if (int rv = raft_uv_tcp_set_bind_address(&m.tcp, self_address.c_str()); rv != 0)
-    return Status::error(fmt::format("cannot use {} as the Raft address: {}", self_address, raft_strerror(rv)));
-  auto filter = PeerFilter::wrap(&m.tcp, opts.peers);
-  if (!filter) return filter.status();
-  m.filter = std::move(*filter);
-  if (int rv = raft_uv_init(&m.io, &m.loop, opts.dir.c_str(), m.filter->transport()); rv != 0)
+  raft_uv_transport* transport = &m.tcp;
+  if (filter) {
+    if (int rv = raft_uv_tcp_set_bind_address(&m.tcp, self_address.c_str()); rv != 0)
+      return Status::error(fmt::format("cannot use {} as the Raft address: {}", self_address, raft_strerror(rv)));
+    auto f = PeerFilter::wrap(&m.tcp, opts.peers);
+    if (!f) return f.status();
+    m.filter = std::move(*f);
+    transport = m.filter->transport();
+  }
+  if (int rv = raft_uv_init(&m.io, &m.loop, opts.dir.c_str(), transport); rv != 0)
     return Status::error(fmt::format("raft directory {}: {}", opts.dir, m.io.errmsg[0] ? m.io.errmsg : raft_strerror(rv)));
   m.io_ready = true;
   m.fsm.version = 1;
@@ -156,6 +158,13 @@ Result<std::unique_ptr<RaftNode>> RaftNode::start(const RaftOptions& opts, State
     return Status::error(fmt::format("raft: {}", raft_errmsg(&m.raft)));
   m.raft_ready = true;
   m.raft.data = &m;
+  return Status::ok();
+}
+
+Result<std::unique_ptr<RaftNode>> RaftNode::start(const RaftOptions& opts, StateMachine& machine) {
+  std::unique_ptr<RaftNode> node(new RaftNode(std::make_unique<Impl>()));  // its destructor undoes a failed open
+  if (Status s = node->open(opts, machine, true); !s) return s;
+  Impl& m = *node->impl_;
 
   raft_configuration conf;
   raft_configuration_init(&conf);
@@ -175,7 +184,7 @@ Result<std::unique_ptr<RaftNode>> RaftNode::start(const RaftOptions& opts, State
   raft_uv_set_connect_retry_delay(&m.io, 100);
   if (int rv = raft_start(&m.raft); rv != 0)
     return Status::error(fmt::format("starting raft in {}: {}", opts.dir, raft_errmsg(&m.raft)));
-  return std::unique_ptr<RaftNode>(new RaftNode(std::move(node.impl_)));
+  return node;
 }
 
 Status RaftNode::recover(const RaftOptions& opts) {
@@ -184,30 +193,9 @@ Status RaftNode::recover(const RaftOptions& opts) {
     Result<std::string> snapshot() override { return Status::error("recovering"); }
     Status restore(std::string_view) override { return Status::ok(); }
   } none;
-  auto impl = std::make_unique<Impl>();
-  Impl& m = *impl;
-  m.machine = &none;
-  std::string self_address;
-  for (const Peer& p : opts.peers)
-    if (p.id == opts.id) self_address = p.address;
-  if (self_address.empty()) return Status::error(fmt::format("ha.node_id {} is not among ha.peers", opts.id));
-  if (int rv = uv_loop_init(&m.loop); rv != 0) return Status::error(fmt::format("libuv: {}", uv_strerror(rv)));
-  RaftNode node(std::move(impl));
-  uv_timer_init(&m.loop, &m.limit);
-  if (int rv = raft_uv_tcp_init(&m.tcp, &m.loop); rv != 0) return raft_status(rv, "raft transport");
-  m.tcp_ready = true;
-  if (int rv = raft_uv_init(&m.io, &m.loop, opts.dir.c_str(), &m.tcp); rv != 0)
-    return Status::error(fmt::format("raft directory {}: {}", opts.dir, raft_strerror(rv)));
-  m.io_ready = true;
-  m.fsm.version = 1;
-  m.fsm.data = &m;
-  m.fsm.apply = &Impl::apply_cb;
-  m.fsm.snapshot = &Impl::snapshot_cb;
-  m.fsm.restore = &Impl::restore_cb;
-  if (int rv = raft_init(&m.raft, &m.io, &m.fsm, opts.id, self_address.c_str()); rv != 0)
-    return Status::error(fmt::format("raft: {}", raft_errmsg(&m.raft)));
-  m.raft_ready = true;
-  m.raft.data = &m;
+  RaftNode node(std::make_unique<Impl>());
+  if (Status s = node.open(opts, none, false); !s) return s;
+  Impl& m = *node.impl_;
   raft_configuration conf;
   raft_configuration_init(&conf);
   for (const Peer& p : opts.peers) raft_configuration_add(&conf, p.id, p.address.c_str(), RAFT_VOTER);
@@ -220,7 +208,7 @@ Status RaftNode::recover(const RaftOptions& opts) {
 RaftNode::RaftNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 RaftNode::~RaftNode() {
-  if (!impl_) return;
+  if (!impl_ || !impl_->loop_ready) return;
   Impl& m = *impl_;
   if (m.raft_ready) {
     raft_close(&m.raft, [](struct raft* r) {

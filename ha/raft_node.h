@@ -103,6 +103,10 @@ class RaftNode {
 
  private:
   explicit RaftNode(std::unique_ptr<Impl> impl);
+  // Everything up to raft_init, for start() and recover(): the loop,
+  // libraft's TCP transport (bound to this node's address and behind the
+  // peer filter when `serve`), its disk I/O in opts.dir, and `machine`.
+  Status open(const RaftOptions& opts, StateMachine& machine, bool serve);
   std::unique_ptr<Impl> impl_;
 };
 
