@@ -85,18 +85,7 @@ Result<pb::CronEntry> cron_entry_from_words(const std::vector<std::string>& word
   CronOptions cfirst;
   auto app1 = cron_app(first, cfirst);
   if (auto st = parse_words(*app1, words); !st) return st;
-  std::vector<std::string> command = app1->remaining();
-  const std::size_t opt_end = words.size() - command.size();
-  bool after_dashes = false;
-  std::size_t cmd_start = opt_end;
-  if (!command.empty() && command.front() == "--") {
-    command.erase(command.begin());
-    after_dashes = true;
-  } else if (opt_end > 0 && words[opt_end - 1] == "--") {
-    after_dashes = true;
-    --cmd_start;
-  }
-  const std::vector<std::string> cmdline(words.begin(), words.begin() + static_cast<long>(cmd_start));
+  auto [cmdline, command, after_dashes] = split_command(*app1, words);
   std::string script;
   const bool script_mode = !after_dashes && !command.empty();
   std::vector<std::string> all;

@@ -113,18 +113,7 @@ int run_submit(Context& ctx) {
   SubmitOptions first;
   auto app1 = submit_app(first);
   if (auto st = parse_words(*app1, words); !st) return ctx.fail(kUsage, "submit: " + st.message());
-  std::vector<std::string> command = app1->remaining();
-  const std::size_t opt_end = words.size() - command.size();
-  bool after_dashes = false;
-  std::size_t cmd_start = opt_end;
-  if (!command.empty() && command.front() == "--") {
-    command.erase(command.begin());
-    after_dashes = true;
-  } else if (opt_end > 0 && words[opt_end - 1] == "--") {
-    after_dashes = true;
-    --cmd_start;
-  }
-  const std::vector<std::string> cmdline(words.begin(), words.begin() + static_cast<long>(cmd_start));
+  auto [cmdline, command, after_dashes] = split_command(*app1, words);
 
   std::string script;
   const bool script_mode = !after_dashes && !command.empty();

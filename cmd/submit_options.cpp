@@ -266,4 +266,20 @@ Result<pb::JobSpec> build_spec(const SubmitOptions& o, const std::vector<std::st
   return s;
 }
 
+CommandSplit split_command(const CLI::App& app, const std::vector<std::string>& words) {
+  CommandSplit out;
+  out.command = app.remaining();
+  const std::size_t opt_end = words.size() - out.command.size();
+  std::size_t cmd_start = opt_end;
+  if (!out.command.empty() && out.command.front() == "--") {
+    out.command.erase(out.command.begin());
+    out.after_dashes = true;
+  } else if (opt_end > 0 && words[opt_end - 1] == "--") {
+    out.after_dashes = true;
+    --cmd_start;
+  }
+  out.options.assign(words.begin(), words.begin() + static_cast<long>(cmd_start));
+  return out;
+}
+
 }  // namespace baton::cli

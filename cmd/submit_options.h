@@ -37,6 +37,17 @@ std::unique_ptr<CLI::App> submit_app(SubmitOptions& o);
 // BATON_SUBMIT_TIME=30 -> "--time=30", BATON_SUBMIT_HOLD=1 -> "--hold".
 std::vector<std::string> env_option_words(CLI::App& app);
 
+// How a submit-like command line splits, once a first parse by `app` has
+// left the rest in app.remaining(): the option words (`options`), then the
+// command or script and its arguments (`command`). `after_dashes`: the
+// command came after `--` (argv mode), else its first word is a script.
+struct CommandSplit {
+  std::vector<std::string> options;
+  std::vector<std::string> command;
+  bool after_dashes = false;
+};
+CommandSplit split_command(const CLI::App& app, const std::vector<std::string>& words);
+
 // The JobSpec for these options. `command` is the argv after `--`, or the
 // script path and its arguments when `script` is set.
 Result<pb::JobSpec> build_spec(const SubmitOptions& o, const std::vector<std::string>& command,
