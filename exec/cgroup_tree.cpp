@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -369,6 +370,22 @@ void CgroupTree::retry_removals() {
   }
 }
 
+// Task cgroups are named t<pid>.<n> after the worker that made them. Another
+// worker on this host may share the directory (a second worker of the same
+// name serving another broker; on v2, every worker of one delegated cgroup):
+// while that pid is a live process of this same program, its cgroups are its
+// own, not leftovers. A pid reused by another program does not protect them.
+namespace {
+bool owned_by_live_worker(const std::string& name) {
+  const std::size_t dot = name.find('.');
+  const std::uint64_t pid = number(name.substr(1, dot - 1));
+  if (pid == 0 || pid > static_cast<std::uint64_t>(std::numeric_limits<pid_t>::max()) || static_cast<pid_t>(pid) == getpid()) return false;
+  static const Result<std::string> ours = read_text("/proc/self/comm");
+  const Result<std::string> theirs = read_text("/proc/" + std::to_string(pid) + "/comm");
+  return ours && theirs && *ours == *theirs;
+}
+}  // namespace
+
 std::size_t CgroupTree::sweep() {
   std::size_t found = 0;
   DIR* d = opendir(dirs_.empty() ? "/nonexistent" : dirs_[0].c_str());
@@ -378,7 +395,7 @@ std::size_t CgroupTree::sweep() {
     const std::string name = e->d_name;
     // Task cgroups are t<pid>.<n>. Called at start, before this worker has
     // made any: every one is a leftover (even one with our pid, reused).
-    if (name.size() > 1 && name[0] == 't' && name.find('.') != std::string::npos)
+    if (name.size() > 1 && name[0] == 't' && name.find('.') != std::string::npos && !owned_by_live_worker(name))
       names.push_back(name);
   }
   closedir(d);

@@ -133,6 +133,29 @@ escaped_pid() {
   wait_until 15 job_is "$job" CANCELLED
 }
 
+@test "two workers of one name on one host (two brokers) leave each other's task cgroups alone" {
+  # Same name, same host: both make task cgroups in one directory (on v2,
+  # every worker of a delegated cgroup does). The second one's start-up sweep
+  # must take only what dead workers left, never a live worker's tasks.
+  start_contained w1 1
+  local job pid
+  job=$("$BATON" submit --parsable -o /dev/null -- sh -c 'echo $$ > "$0"; sleep 1000' "$TEST_DIR/a.pid")
+  pid=$(escaped_pid "$TEST_DIR/a.pid")
+  echo "$pid" >"$TEST_DIR/leftover.pid"
+  local first=$BATON_BROKER
+  JOURNAL="$TEST_DIR/other.db" start_broker
+  start_contained w1 1
+  [ "$(grep -c "killed what a previous worker left" "$TEST_DIR/worker-w1.log")" -eq 0 ]
+  # The second worker's pool is made; the first one's task still runs.
+  run "$BATON" submit --wait -o /dev/null -- true
+  [ "$status" -eq 0 ]
+  kill -0 "$pid"
+  job_is_running() { BATON_BROKER=$first job_is "$job" RUNNING; }
+  job_is_running
+  BATON_BROKER=$first "$BATON" cancel "$job"
+  wait_gone "$pid" 10
+}
+
 @test "a worker that cannot make cgroups runs jobs as before and says once which guarantees are off" {
   # A cgroup path below a file: no cgroup can be made there.
   start_worker w1 1 --set worker.cgroup=/cgroup.procs/baton

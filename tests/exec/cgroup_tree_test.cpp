@@ -207,6 +207,45 @@ TEST_CASE("a starting worker sweeps task cgroups a previous worker left, in ever
   CHECK(fs::exists(f.root / "memory/b/unrelated"));
 }
 
+TEST_CASE("the sweep leaves the task cgroups of another live worker sharing the directory") {
+  // Two workers of one name (two brokers) on a host share baton-<name>; on
+  // v2 every worker of one delegated cgroup shares <own>/tasks. Each one's
+  // cgroups carry its pid: a live process of this program owns them.
+  FakeCgroupFs f;
+  CgroupLayout l;
+  l.version = 1;
+  l.memory = f.dir("memory/b");
+  const pid_t other = fork();  // the other worker: the same program, alive
+  REQUIRE(other >= 0);
+  if (other == 0) {
+    for (;;) pause();
+  }
+  const pid_t task = fork();  // one of its running tasks
+  REQUIRE(task >= 0);
+  if (task == 0) {
+    setsid();
+    for (;;) pause();
+  }
+  const std::string mine = "t" + std::to_string(other) + ".3";
+  f.dir("memory/b/" + mine);
+  f.write((f.root / "memory/b" / mine / "cgroup.procs").string(), std::to_string(task) + "\n");
+  f.dir("memory/b/t" + std::to_string(other) + ".4");  // its pool
+  CgroupTree tree(l, 0);
+  CHECK(tree.sweep() == 0);
+  CHECK(kill(task, 0) == 0);
+  CHECK(fs::exists(f.root / "memory/b" / mine));
+  CHECK(fs::exists(f.root / "memory/b" / ("t" + std::to_string(other) + ".4")));
+  // Once that worker is gone, what it left is a leftover like any other.
+  kill(other, SIGKILL);
+  int status = 0;
+  REQUIRE(waitpid(other, &status, 0) == other);
+  CgroupTree next(l, 0);
+  CHECK(next.sweep() == 1);
+  REQUIRE(waitpid(task, &status, 0) == task);
+  CHECK(WTERMSIG(status) == SIGKILL);
+  CHECK_FALSE(fs::exists(f.root / "memory/b" / mine));
+}
+
 TEST_CASE("kill sends SIGKILL to every process its cgroup lists, also ones outside the task's process group") {
   FakeCgroupFs f;
   CgroupLayout l;
