@@ -87,7 +87,7 @@ finished_jobs_at_least() { [ "$(grep -c '"kind":"job_finished"' "$1")" -ge "$2" 
   run check_stream after.jsonl "$second" 300
   echo "$output"
   [ "$status" -eq 0 ]
-  ! grep -q "\"job\":$first," after.jsonl
+  ! grep -q "\"job\":$first," after.jsonl || false
   # Before + after is the whole journal.
   "$BATON" events --json >all.jsonl
   diff <(cat before.jsonl after.jsonl) all.jsonl

@@ -9,6 +9,9 @@ setup_common() {
   mkdir -m 700 "$TEST_DIR/run" "$TEST_DIR/home"
   export XDG_RUNTIME_DIR="$TEST_DIR/run" HOME="$TEST_DIR/home"
   unset BATON_CONFIG BATON_BROKER BATON_JOURNAL BATON_WORKER_BROKER
+  # An empty user config: a host's /etc/baton/baton.toml (an installed
+  # package's, with cgroups on) never changes what a test runs.
+  mkdir -p "$HOME/.config/baton" && : >"$HOME/.config/baton/baton.toml"
   STARTED_PIDS=()
   cd "$TEST_DIR" || return 1
 }

@@ -37,7 +37,7 @@ our_brokers() {
   # Now it is running: no second start, no message.
   run timeout 10 "$BATON" status
   [ "$status" -eq 0 ]
-  ! grep -q "started" <<<"$output"
+  ! grep -q "started" <<<"$output" || false
 }
 
 @test "two concurrent first submits leave exactly one broker, and both jobs run" {
@@ -84,8 +84,8 @@ our_brokers() {
   "$BATON" submit --hold -J kept -- true
   run timeout 40 "$BATON" down
   [ "$status" -eq 0 ]
-  ! kill -0 "$broker" 2>/dev/null
-  ! kill -0 "$worker" 2>/dev/null
+  ! kill -0 "$broker" 2>/dev/null || false
+  ! kill -0 "$worker" 2>/dev/null || false
   # The held job is still there after the next (automatic) start.
   run timeout 30 "$BATON" status 1
   [ "$status" -eq 0 ]
@@ -98,7 +98,7 @@ our_brokers() {
   [ "$status" -eq 0 ]
   grep -q "job 1: queue default, in $TEST_DIR; output $TEST_DIR/baton-1.out, errors $TEST_DIR/err-1.txt" <<<"$output"
   run timeout 30 "$BATON" submit -- true
-  ! grep -q "queue default" <<<"$output"
+  ! grep -q "queue default" <<<"$output" || false
 }
 
 @test "-q silences the start message and the job id; --parsable still prints it" {
@@ -131,7 +131,7 @@ our_brokers() {
   grep -q "rc=0" <<<"$output"
   # -q: no bar even on a terminal.
   run timeout 60 script -qec "$BATON -q wait --progress $job" /dev/null
-  ! grep -q "tasks:" <<<"$output"
+  ! grep -q "tasks:" <<<"$output" || false
 }
 
 @test "a personal broker and worker whose runtime directory is removed stop; the next submit starts one broker" {
