@@ -43,6 +43,9 @@ BrokerConfig broker_config(const Settings& s) {
   std::uint64_t mb = 4;
   parse_mem_mb(s.str("broker.max_spec_size"), mb);
   c.max_spec_bytes = mb << 20;
+  mb = 32;
+  parse_mem_mb(s.str("broker.max_entries_size"), mb);
+  c.max_entries_bytes = mb << 20;
   mb = 1;
   parse_mem_mb(s.str("broker.max_env_size"), mb);
   c.max_env_bytes = mb << 20;

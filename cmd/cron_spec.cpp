@@ -108,6 +108,8 @@ Result<pb::CronEntry> cron_entry_from_words(const std::vector<std::string>& word
   if (command.empty() && o.wrap.empty()) return Status::error("nothing to run; give a command after --, a script file, or --wrap 'CMD'");
   if (o.wait || o.parsable || o.quiet_unless_failed)
     return Status::error("--wait, --parsable and --quiet-unless-failed do not apply to a recurring job");
+  if (!o.each_line.empty())
+    return Status::error("--each-line does not apply to a recurring job; let each run read the file (or submit it)");
   auto spec = build_spec(o, command, script_mode ? &script : nullptr);
   if (!spec) return spec.status();
   pb::CronEntry e;

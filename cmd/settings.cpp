@@ -101,6 +101,7 @@ Settings Settings::defaults() {
         "how long finished jobs stay in broker memory (status -a); history reads them from the journal");
   s.add("broker.max_array_size", Kind::Int, "1000000", "", "largest job array accepted");
   s.add("broker.max_spec_size", Kind::Size, "4M", "", "largest job accepted: script, environment and options together");
+  s.add("broker.max_entries_size", Kind::Size, "32M", "", "largest submit --each-line file accepted (all its lines)");
   s.add("broker.max_env_size", Kind::Size, "1M", "", "largest job environment accepted");
   s.add("broker.max_jobs_per_user", Kind::Int, "200000", "", "unfinished jobs a user may have, 0 = no cap (arrays count once)");
   s.add("broker.kill_on_invalid_dep", Kind::Bool, "false", "", "cancel jobs whose dependency can never be satisfied");

@@ -158,6 +158,7 @@ int run_submit(Context& ctx) {
     return ctx.fail(kUsage, "submit: nothing to run; give a command after --, a script file, or --wrap 'CMD'");
   auto spec = build_spec(o, command, script_mode ? &script : nullptr);
   if (!spec) return ctx.fail(kUsage, "submit: " + spec.error());
+  if (Status st = add_entries(o, *spec); !st) return ctx.fail(kUsage, "submit: " + st.message());
 
   if (auto field = non_utf8_field(*spec))
     return ctx.fail(kUsage, "submit: the job's " + *field +
@@ -201,8 +202,8 @@ Runner install_submit(CLI::App& sub, Context&) {
       "and BATON_SUBMIT_<OPTION> variables (BATON_SUBMIT_TIME=30); the command line wins over the\n"
       "environment, which wins over #BATON lines, which win over #SBATCH lines.\n"
       "Tasks see BATON_JOB_ID, BATON_TASK_ID, BATON_JOB_NAME, BATON_ARRAY_JOB_ID, BATON_ARRAY_TASK_ID,\n"
-      "BATON_ARRAY_TASK_COUNT/MIN/MAX, BATON_ATTEMPT, BATON_CPUS, BATON_WORKER, BATON_SUBMIT_DIR and\n"
-      "CUDA_VISIBLE_DEVICES.");
+      "BATON_ARRAY_TASK_COUNT/MIN/MAX, BATON_ATTEMPT, BATON_CPUS, BATON_WORKER, BATON_SUBMIT_DIR,\n"
+      "CUDA_VISIBLE_DEVICES, and with --each-line BATON_ENTRY (their line).");
   return run_submit;
 }
 

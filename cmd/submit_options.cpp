@@ -5,13 +5,19 @@
 
 #include <CLI/CLI.hpp>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 
 #include "core/array_spec.h"
 #include "core/dependency.h"
+#include "core/entries.h"
 #include "core/resources.h"
 #include "core/timefmt.h"
 #include "exec/signal_names.h"
@@ -24,6 +30,7 @@ void define_submit_options(CLI::App& app, SubmitOptions& o) {
   auto last = CLI::MultiOptionPolicy::TakeLast;
   app.add_option("-J,--job-name", o.name, "Job name (default: the command's base name)")->multi_option_policy(last);
   app.add_option("-a,--array", o.array, "Array indices: 0-99, 1,3,5-9, 0-99:4; append %N to run at most N at once")->multi_option_policy(last);
+  app.add_option("--each-line", o.each_line, "One task per line of FILE (- reads stdin), the line in BATON_ENTRY; task i is line i from 0, blank lines get none; -a %N throttles")->multi_option_policy(last);
   app.add_option("-d,--dependency", o.dependency,
                  "after|afterany|afterok|afternotok|aftercorr:JOBID[:JOBID...] joined by , (all) or ? (any); singleton")
       ->multi_option_policy(last);
@@ -232,7 +239,7 @@ Result<pb::JobSpec> build_spec(const SubmitOptions& o, const std::vector<std::st
   }
   if (auto d = parse_dependency(dep); !d) return bad("--dependency", d.error());
   s.set_dependency(dep);
-  if (!o.array.empty()) {
+  if (!o.array.empty() && !(!o.each_line.empty() && o.array[0] == '%')) {  // "-a %N" throttles --each-line
     auto a = ArraySpec::parse(o.array, UINT64_MAX);
     if (!a) return bad("--array", a.error());
     s.set_array(o.array);
@@ -264,6 +271,38 @@ Result<pb::JobSpec> build_spec(const SubmitOptions& o, const std::vector<std::st
     else return bad("--kill-on-invalid-dep", "expected yes or no");
   }
   return s;
+}
+
+Status add_entries(const SubmitOptions& o, pb::JobSpec& spec) {
+  if (o.each_line.empty()) return Status::ok();
+  auto bad = [](const std::string& opt, const std::string& why) { return Status::error(opt + ": " + why); };
+  const bool from_stdin = o.each_line == "-";
+  const std::string what = from_stdin ? "standard input" : o.each_line;
+  std::string text;
+  {
+    std::ifstream file;
+    if (!from_stdin) {
+      file.open(o.each_line, std::ios::binary);
+      if (!file) return bad("--each-line", "cannot read '" + o.each_line + "': " + std::strerror(errno));
+    }
+    std::istream& in = from_stdin ? std::cin : file;
+    std::ostringstream all;
+    all << in.rdbuf();
+    if (in.bad()) return bad("--each-line", "cannot read " + what);
+    text = std::move(all).str();
+  }
+  auto list = split_entries(text);
+  if (!list) return bad("--each-line", what + ": " + list.error());
+  if (o.array.empty() || o.array[0] == '%') {
+    spec.set_array(list->array + o.array);
+  } else {
+    auto a = ArraySpec::parse(o.array, UINT64_MAX);
+    if (a && a->spec.max() >= list->lines)
+      return bad("--array", "index " + std::to_string(a->spec.max()) + " is past the last line of " + what + " (index " +
+                                std::to_string(list->lines - 1) + ")");
+  }
+  spec.set_entries(std::move(list->entries));
+  return Status::ok();
 }
 
 CommandSplit split_command(const CLI::App& app, const std::vector<std::string>& words) {

@@ -18,7 +18,7 @@ namespace baton::cli {
 
 struct SubmitOptions {
   std::string name, array, dependency, time, mem, output, error, open_mode, chdir, export_vars, begin, wrap,
-      signal, kill_on_invalid_dep, retry_delay, queue;
+      signal, kill_on_invalid_dep, retry_delay, queue, each_line;
   std::int64_t priority = 0, nice = 0, cpus = 0, gpus = 0, retries = 0;
   std::vector<std::string> resources, constraints, envs;
   bool hold = false, wait = false, progress = false, parsable = false, singleton = false, quiet_unless_failed = false;
@@ -52,5 +52,11 @@ CommandSplit split_command(const CLI::App& app, const std::vector<std::string>& 
 // script path and its arguments when `script` is set.
 Result<pb::JobSpec> build_spec(const SubmitOptions& o, const std::vector<std::string>& command,
                                const std::string* script);
+
+// --each-line FILE (or - for standard input): reads the lines into
+// spec.entries and makes the job an array of its non-blank lines; with -a,
+// those indices (lines counted from 0) run instead, and "-a %N" only
+// throttles. Errors name the file and the line.
+Status add_entries(const SubmitOptions& o, pb::JobSpec& spec);
 
 }  // namespace baton::cli

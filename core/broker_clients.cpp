@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/broker_engine.h"
+#include "core/entries.h"
 #include "core/timefmt.h"
 
 namespace baton {
@@ -68,10 +69,11 @@ Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std
                                    const Requester& who) {
   // With a key, the user is the key's, whatever the request says.
   if (who.authenticated) spec.set_user(who.user);
-  if (cfg_.max_spec_bytes && spec.ByteSizeLong() > cfg_.max_spec_bytes)
+  if (const std::size_t bytes = spec.ByteSizeLong() - spec.entries().size();
+      cfg_.max_spec_bytes && bytes > cfg_.max_spec_bytes)
     return Status::error(fmt::format("the job is {} bytes (script, environment and options); the limit is {} "
                                      "(broker.max_spec_size)",
-                                     spec.ByteSizeLong(), cfg_.max_spec_bytes));
+                                     bytes, cfg_.max_spec_bytes));
   std::uint64_t env_bytes = 0;
   for (const auto& kv : spec.env()) env_bytes += kv.size();
   if (cfg_.max_env_bytes && env_bytes > cfg_.max_env_bytes)
@@ -92,6 +94,10 @@ Result<JobId> BrokerEngine::submit(pb::JobSpec spec, TimeMs now, std::vector<std
     if (!parsed) return parsed.status();
     if (parsed->throttle) spec.set_throttle(parsed->throttle);
     spec.set_array(parsed->spec.to_string());
+    if (!spec.entries().empty())
+      if (Status st = check_entries(spec.entries(), parsed->spec.max(), cfg_.max_entries_bytes); !st) return st;
+  } else if (!spec.entries().empty()) {
+    return Status::error("--each-line: the job has lines but no array of tasks");
   }
   auto dep = parse_dependency(spec.dependency());
   if (!dep) return dep.status();

@@ -79,6 +79,7 @@ void fill_spec_summary(const Job& job, pb::JobInfo* info) {
   job.spec.decode_into(spec);
   spec->clear_env();
   spec->clear_script();
+  spec->clear_entries();
 }
 
 }  // namespace

@@ -46,7 +46,8 @@ struct BrokerConfig {
                                            // their worker to re-register before they are requeued
   std::uint64_t max_array_size = 1000000;
   // Per-request limits against hostile or runaway clients (0: none).
-  std::uint64_t max_spec_bytes = 4u << 20;      // a job's whole spec (script, environment, ...)
+  std::uint64_t max_spec_bytes = 4u << 20;      // a job's whole spec (script, environment, ...), without:
+  std::uint64_t max_entries_bytes = 32u << 20;  // its --each-line lines
   std::uint64_t max_env_bytes = 1u << 20;       // its environment
   std::uint32_t max_active_per_user = 0;        // jobs not yet finished, per user
   TimeMs min_job_age_ms = 3600000;         // finished jobs stay in memory this long (the journal

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <csignal>
 
+#include "core/entries.h"
 #include "core/ids.h"
 #include "core/output_pattern.h"
 #include "core/slurm_env.h"
@@ -115,7 +116,7 @@ bool set_per_task(std::string_view key, bool sets_cuda) {
   static constexpr std::string_view kOwn[] = {
       "BATON_JOB_ID", "BATON_TASK_ID", "BATON_JOB_NAME", "BATON_ATTEMPT", "BATON_CPUS", "BATON_WORKER",
       "BATON_SUBMIT_DIR", "BATON_ARRAY_JOB_ID", "BATON_ARRAY_TASK_ID", "BATON_ARRAY_TASK_COUNT",
-      "BATON_ARRAY_TASK_MIN", "BATON_ARRAY_TASK_MAX"};
+      "BATON_ARRAY_TASK_MIN", "BATON_ARRAY_TASK_MAX", "BATON_ENTRY"};
   for (std::string_view k : kOwn)
     if (key == k) return true;
   if (is_slurm_task_var(key)) return true;
@@ -137,6 +138,7 @@ const WorkerEngine::CachedJob& WorkerEngine::remember(std::uint64_t job, const p
   }
   CachedJob& c = jobs_[job];
   c.spec = spec;
+  c.entry_starts = spec.entries().empty() ? std::vector<std::uint32_t>{} : entry_starts(spec.entries());
   c.base_env.clear();
   std::map<std::string, std::string> env;
   const bool sets_cuda = !cfg_.gpu_ids.empty();
@@ -183,6 +185,10 @@ LaunchSpec WorkerEngine::launch_spec(const pb::Assignment& a, const CachedJob& j
     set("BATON_ARRAY_TASK_COUNT", std::to_string(a.array_count()));
     set("BATON_ARRAY_TASK_MIN", std::to_string(a.array_min()));
     set("BATON_ARRAY_TASK_MAX", std::to_string(a.array_max()));
+  }
+  if (!job.entry_starts.empty()) {
+    const std::string_view line = entry_at(s.entries(), job.entry_starts, a.task().index());
+    l.env.push_back(std::string("BATON_ENTRY=").append(line));
   }
   SlurmTaskFacts slurm;
   slurm.job = a.task().job();

@@ -96,6 +96,7 @@ class WorkerEngine {
   struct CachedJob {
     pb::JobSpec spec;
     std::vector<std::string> base_env;
+    std::vector<std::uint32_t> entry_starts;  // --each-line: where each line of spec.entries starts
   };
   static constexpr std::size_t kCachedJobs = 4096;
   const CachedJob& remember(std::uint64_t job, const pb::JobSpec& spec);
