@@ -161,6 +161,11 @@ std::string hostname() {
 
 }  // namespace
 
+namespace {
+// "-a %N" with --each-line: throttle the file's lines, pick none.
+bool throttle_only(const SubmitOptions& o) { return !o.each_line.empty() && !o.array.empty() && o.array[0] == '%'; }
+}  // namespace
+
 Result<pb::JobSpec> build_spec(const SubmitOptions& o, const std::vector<std::string>& command, const std::string* script) {
   pb::JobSpec s;
   auto bad = [](const std::string& opt, const std::string& why) -> Result<pb::JobSpec> {
@@ -239,7 +244,7 @@ Result<pb::JobSpec> build_spec(const SubmitOptions& o, const std::vector<std::st
   }
   if (auto d = parse_dependency(dep); !d) return bad("--dependency", d.error());
   s.set_dependency(dep);
-  if (!o.array.empty() && !(!o.each_line.empty() && o.array[0] == '%')) {  // "-a %N" throttles --each-line
+  if (!o.array.empty() && !throttle_only(o)) {
     auto a = ArraySpec::parse(o.array, UINT64_MAX);
     if (!a) return bad("--array", a.error());
     s.set_array(o.array);
@@ -293,7 +298,7 @@ Status add_entries(const SubmitOptions& o, pb::JobSpec& spec) {
   }
   auto list = split_entries(text);
   if (!list) return bad("--each-line", what + ": " + list.error());
-  if (o.array.empty() || o.array[0] == '%') {
+  if (o.array.empty() || throttle_only(o)) {
     spec.set_array(list->array + o.array);
   } else {
     auto a = ArraySpec::parse(o.array, UINT64_MAX);
