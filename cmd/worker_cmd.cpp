@@ -98,6 +98,7 @@ Result<WorkerConfig> worker_config(const Settings& s, const HostInfo& host) {
   c.liveness = static_cast<std::uint32_t>(std::max<std::int64_t>(1, s.integer("worker.liveness")));
   c.kill_grace_ms = s.duration("worker.kill_grace");
   c.drain_timeout_ms = s.duration("worker.drain_timeout");
+  c.report_batch_ms = s.duration("worker.report_batch");
   c.run_as_submitter = s.boolean("worker.run_as_submitter");
   c.allow_root_jobs = s.boolean("worker.allow_root_jobs");
   return c;

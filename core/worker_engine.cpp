@@ -456,7 +456,19 @@ TimeMs WorkerEngine::next_deadline() const {
   if (registered_ && !unacked_.empty()) t = std::min(t, next_resend_);
   for (const auto& [key, task] : tasks_) t = std::min({t, task.warn_at, task.limit_at, task.kill_at});
   if (draining_) t = std::min(t, drain_deadline_);
+  if (held_since_ != kNever) t = std::min(t, held_since_ + cfg_.report_batch_ms);
   return t;
+}
+
+bool WorkerEngine::hold_output(TimeMs now) {
+  const bool may_wait = !out_.empty() && cfg_.report_batch_ms > 0 && registered_ && !draining_ &&
+                        !tasks_.empty() && !queue_.empty();
+  if (!may_wait || (held_since_ != kNever && now >= held_since_ + cfg_.report_batch_ms)) {
+    held_since_ = kNever;
+    return false;
+  }
+  if (held_since_ == kNever) held_since_ = now;
+  return true;
 }
 
 void WorkerEngine::drain(TimeMs now) {

@@ -105,7 +105,7 @@ int WorkerLoop::run(const WorkerLoopHooks& hooks) {
     } else if (engine_.registered()) {
       reconnects_ = 0;
     }
-    send_all();
+    send_all(now);
     if (hooks.on_turn) hooks.on_turn();
     if (engine_.done(now)) {
       pb::Envelope bye;
@@ -127,8 +127,9 @@ bool WorkerLoop::current_term(const pb::Envelope& msg) {
   return true;
 }
 
-void WorkerLoop::send_all() {
-  for (Outgoing& o : out_.take()) backlog_.push_back(std::move(o));
+void WorkerLoop::send_all(TimeMs now) {
+  if (!engine_.hold_output(now))
+    for (Outgoing& o : out_.take()) backlog_.push_back(std::move(o));
   while (!backlog_.empty()) {
     if (sock_->send(encode(backlog_.front().message)) != SendResult::Sent) break;
     backlog_.pop_front();

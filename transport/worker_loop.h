@@ -51,7 +51,7 @@ class WorkerLoop {
 
  private:
   void connect(TimeMs now);
-  void send_all();
+  void send_all(TimeMs now);
   // Fencing across a replicated cluster: false for a message from a broker
   // of a lower Raft term than one already heard from.
   bool current_term(const pb::Envelope& msg);

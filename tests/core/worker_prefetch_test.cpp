@@ -148,4 +148,70 @@ TEST_CASE("a newer attempt replaces a queued one that never started; a duplicate
   CHECK(w.launcher.launched[2].attempt == 2);
 }
 
+// worker.report_batch: the loop asks hold_output() before it sends the outbox.
+TEST_CASE("while a queued task waits behind the running ones, results wait up to report_batch and then go together") {
+  WorkerHarness w;  // report_batch_ms 5, the default
+  fill(w);
+  w.assign(queued(7, 2));
+  w.assign(queued(7, 3));
+  w.exit(1000, 0);  // task 0 ends, queued 2 starts; 3 still waits
+  REQUIRE(w.engine.queued() == 1);
+  CHECK(w.engine.hold_output(w.now()));
+  CHECK(w.engine.next_deadline() == w.now() + 5);
+  w.clock.advance(3);
+  w.exit(1001, 0);  // task 1 ends, 3 starts: nothing is queued any more
+  CHECK(w.engine.queued() == 0);
+  CHECK_FALSE(w.engine.hold_output(w.now()));  // the broker has room to fill: send now
+  auto sent = w.outbox.take();
+  CHECK(sent.size() == 4);  // two starts, two results, in the order they happened
+  CHECK(sent[1].message.finished().result().task().index() == 0);
+  CHECK(sent[3].message.finished().result().task().index() == 1);
+}
+
+TEST_CASE("held results go out report_batch after the first one even while tasks stay queued") {
+  WorkerHarness w;
+  fill(w);
+  w.assign(queued(7, 2));
+  w.assign(queued(7, 3));
+  w.assign(queued(7, 4));
+  w.exit(1000, 0);
+  const TimeMs first = w.now();
+  CHECK(w.engine.hold_output(w.now()));
+  w.clock.advance(4);
+  CHECK(w.engine.hold_output(w.now()));
+  CHECK(w.engine.next_deadline() == first + 5);
+  w.clock.advance(1);
+  CHECK_FALSE(w.engine.hold_output(w.now()));
+  w.outbox.take();  // the loop sent them
+  CHECK_FALSE(w.engine.hold_output(w.now()));  // nothing to hold
+  CHECK(w.engine.next_deadline() > w.now() + 5);  // no wait left behind
+}
+
+TEST_CASE("results go at once with an empty queue, while draining, and with report_batch 0") {
+  {
+    WorkerHarness w;
+    fill(w);
+    w.exit(1000, 0);
+    CHECK_FALSE(w.engine.hold_output(w.now()));
+  }
+  {
+    WorkerConfig c = config();
+    c.report_batch_ms = 0;
+    WorkerHarness w(c);
+    fill(w);
+    w.assign(queued(7, 2));
+    w.assign(queued(7, 3));
+    w.exit(1000, 0);
+    CHECK_FALSE(w.engine.hold_output(w.now()));
+  }
+  {
+    WorkerHarness w;
+    fill(w);
+    w.assign(queued(7, 2));
+    w.exit(1000, 0);
+    w.engine.drain(w.now());
+    CHECK_FALSE(w.engine.hold_output(w.now()));
+  }
+}
+
 }  // TEST_SUITE
