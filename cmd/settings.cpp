@@ -127,7 +127,7 @@ Settings Settings::defaults() {
   s.add("worker.kill_grace", Kind::Duration, "10s", "", "SIGTERM to SIGKILL delay for cancel and time limits");
   s.add("worker.metrics", Kind::String, "", "", "HOST:PORT to serve the worker's Prometheus metrics on; empty = off");
   s.add("worker.report_batch", Kind::Duration, "5ms", "",
-        "while every running task has a queued one behind it, how long results may wait to go out together (0: at once)");
+        "while a queued task waits behind the running ones, how long results may wait to go out together (0: at once)");
   s.add("worker.drain_timeout", Kind::Duration, "30s", "", "on SIGTERM, how long running tasks may finish before they are handed back");
   s.add("worker.spool", Kind::String, "", "", "directory for script snapshots; empty = runtime dir");
   s.add("worker.cgroup", Kind::String, "off", "",

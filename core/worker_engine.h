@@ -40,7 +40,7 @@ struct WorkerConfig {
   std::uint32_t liveness = 5;
   TimeMs kill_grace_ms = 10 * kSecond;
   TimeMs drain_timeout_ms = 30 * kSecond;
-  // While every running task has a queued task behind it, the broker has
+  // While a queued (prefetched) task waits behind the running ones, the broker has
   // nothing to refill yet: the worker's messages (results, starts) may wait
   // up to this long and then go out together, which costs the broker one
   // turn and one journal commit instead of one per message. 0: send at once.
