@@ -134,8 +134,8 @@ now_ns() { date +%s%N; }
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" | head -1; }   # field KEY < "a=1 KEY=2"
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-# Time on a cpu, ns, summed over every thread of the process (the loop, libzmq's
-# I/O thread, the journal's sync thread): /proc/PID/schedstat alone is the main thread.
+# Time on a cpu, ns, summed over every thread of the process (the loop and libzmq's
+# I/O thread): /proc/PID/schedstat alone is the main thread.
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { print t + 0 }'; }
 median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 minmax() { tr ' ' '\n' | awk 'NF' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s–%s", lo, hi }'; }
