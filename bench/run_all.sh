@@ -204,14 +204,14 @@ sec_throughput() {
     # spawn loop
     res=$("$BT" spawn-loop "$TP_N" 2 /bin/true) || fail "spawn loop"
     W[spawn]+=" $(field wall_s <<<"$res")"; R[spawn,$r]=$(field wall_s <<<"$res")
-    # baton: local broker + worker, one array; the defaults (journal.sync=full,
-    # prefetch on), then journal.sync=normal, then prefetch off
-    local sync key pf
+    # baton: local broker + worker, one array; the defaults as shipped (no
+    # setting given), then journal.sync=normal, then prefetch off
+    local key sets
     for key in baton baton_normal baton_noprefetch; do
-      sync=full pf=1
-      [[ $key == baton_normal ]] && sync=normal
-      [[ $key == baton_noprefetch ]] && pf=0
-      if broker_start "journal.sync=$sync" "scheduler.prefetch=$pf" && worker_start; then
+      sets=()
+      [[ $key == baton_normal ]] && sets=("journal.sync=normal")
+      [[ $key == baton_noprefetch ]] && sets=("scheduler.prefetch=0")
+      if broker_start "${sets[@]}" && worker_start; then
         local cb0 cw0
         cb0=$(cpu_ns "$BP"); cw0=$(cpu_ns "$WP")
         t0=$(now_ns)
@@ -223,7 +223,7 @@ sec_throughput() {
             CPU_B+=" $(calc %.4f "1000 * ($(cpu_ns "$BP") - $cb0) / 1e9 / $TP_N")"
             CPU_W+=" $(calc %.4f "1000 * ($(cpu_ns "$WP") - $cw0) / 1e9 / $TP_N")"
           fi
-        else fail "baton array of $TP_N, journal.sync=$sync, prefetch=$pf (exit $rc)"; fi
+        else fail "baton array of $TP_N (${sets[*]:-the defaults}; exit $rc)"; fi
       fi
       all_stop
     done

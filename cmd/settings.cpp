@@ -157,7 +157,7 @@ Settings Settings::defaults() {
   s.add("scheduler.fairshare_half_life", Kind::Duration, "7d", "", "usage half-life for fairshare");
   s.add("scheduler.user_limit", Kind::Int, "0", "", "running tasks per user, 0 = no cap");
   s.add("scheduler.queue_limits", Kind::List, "", "", "running tasks per queue, QUEUE=N");
-  s.add("scheduler.prefetch", Kind::Int, "2", "",
+  s.add("scheduler.prefetch", Kind::Int, "4", "",
         "queued tasks a full worker may hold per cpu, started there without a round trip; 0 = off");
   s.add("scheduler.prefetch_below", Kind::Duration, "200ms", "",
         "prefetch only for jobs whose tasks have run shorter than this on average");

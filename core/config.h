@@ -33,7 +33,7 @@ struct SchedulerConfig {
   // ends, without a round trip to the broker. Only for jobs whose tasks so far
   // ran shorter than `prefetch_below_ms` on average and that need no GPUs or
   // named resources. 0 turns it off.
-  std::uint32_t prefetch = 2;
+  std::uint32_t prefetch = 4;
   TimeMs prefetch_below_ms = 200;
 };
 

@@ -125,15 +125,15 @@ TEST_CASE("no prefetch when it is off, for jobs whose tasks run long, or for tas
   }
 }
 
-TEST_CASE("by default a full worker holds up to two queued tasks per cpu, for jobs of tasks under 200 ms") {
+TEST_CASE("by default a full worker holds up to four queued tasks per cpu, for jobs of tasks under 200 ms") {
   BrokerHarness h;
   h.register_worker("A", 2);
   const JobId fast = h.submit(array("fast", "0-99"));
   h.tick();
   h.assigned_to("A");
   run(h, fast, 0, 150);
-  CHECK(count_queued(h.assigned_to("A")) == 4);
-  CHECK(h.worker("A")->used.cpus == 6);
+  CHECK(count_queued(h.assigned_to("A")) == 8);
+  CHECK(h.worker("A")->used.cpus == 10);
 
   BrokerHarness slow_h;
   slow_h.register_worker("A", 2);
