@@ -277,7 +277,7 @@ sec_throughput() {
   local k label med rate
   for k in spawn baton baton_normal baton_noprefetch tsp parallel; do
     [[ -n ${W[$k]:-} ]] || continue
-    case $k in spawn) label="posix_spawn loop" ;; baton) label="baton (array; the defaults: \`journal.sync=full\`, \`scheduler.prefetch=2\`, \`worker.report_batch=5ms\`)" ;;
+    case $k in spawn) label="posix_spawn loop" ;; baton) label="baton (array; the defaults: \`journal.sync=full\`, \`scheduler.prefetch=4\`, \`worker.report_batch=5ms\`)" ;;
       baton_normal) label="baton (array, \`journal.sync=normal\`: no fsync per commit)" ;;
       baton_noprefetch) label="baton (array, \`scheduler.prefetch=0\`: each next task waits for the broker)" ;;
       tsp) label="task-spooler $(dpkg-query -W -f='${Version}' task-spooler 2>/dev/null)" ;; parallel) label="GNU parallel $(dpkg-query -W -f='${Version}' parallel 2>/dev/null)" ;; esac
