@@ -29,8 +29,17 @@
 //       of spawn-to-first-instruction ("direct") and per broker i of
 //       submit-to-first-instruction ("bi-baton"), of its difference with this
 //       round's direct time ("bi-diff") and of the acknowledgement ("bi-ack").
+//   wake-latency [--rounds R]
+//       Round trips between two processes that sleep between rounds (each
+//       message wakes a sleeping thread, as a job submitted to an idle broker
+//       does): one byte over a pipe with both on one cpu, then on two cpus
+//       (one wake each way), then one message over ZeroMQ ipc:// PAIR sockets,
+//       unpinned (libzmq's I/O threads of both processes in between, as
+//       between baton's processes). Prints "pipe-rtt-same-cpu",
+//       "pipe-rtt-other-cpu" and "zmq-ipc-rtt" lines with p50/p99 in ms.
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -528,15 +537,112 @@ int start_latency(int argc, char** argv) {
   return failures ? 1 : 0;
 }
 
+
+// ---------------------------------------------------------------- wake-latency
+// One round trip per round between this process and a forked peer that both
+// sleep in between. pin >= 0 puts this process on cpu 0 and the peer on cpu
+// `pin` (0: the same cpu, 1: another one, so that every wake crosses cpus).
+std::vector<double> pipe_round_trips(long rounds, int pin) {
+  auto pin_to = [](int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity failed (fewer cpus?)");
+  };
+  int there[2], back[2];
+  if (pipe(there) != 0 || pipe(back) != 0) die("pipe failed");
+  const pid_t pid = fork();
+  if (pid < 0) die("fork failed");
+  char byte = 'x';
+  if (pid == 0) {
+    if (pin >= 0) pin_to(pin);
+    for (long r = 0; r <= rounds; ++r)
+      if (read(there[0], &byte, 1) != 1 || write(back[1], &byte, 1) != 1) _exit(1);
+    _exit(0);
+  }
+  cpu_set_t before;
+  sched_getaffinity(0, sizeof before, &before);
+  if (pin >= 0) pin_to(0);
+  std::vector<double> rtt;
+  for (long r = 0; r <= rounds; ++r) {  // round 0 lets the peer settle on its cpu
+    usleep(1000);
+    const std::int64_t t0 = mono_ns();
+    if (write(there[1], &byte, 1) != 1 || read(back[0], &byte, 1) != 1) die("pipe round trip failed");
+    if (r > 0) rtt.push_back(static_cast<double>(mono_ns() - t0) / 1e6);
+  }
+  sched_setaffinity(0, sizeof before, &before);
+  if (wait_exit(pid) != 0) die("pipe peer failed");
+  for (int fd : {there[0], there[1], back[0], back[1]}) close(fd);
+  return rtt;
+}
+
+std::vector<double> zmq_round_trips(long rounds) {
+  char dir[] = "/tmp/baton-wake.XXXXXX";
+  if (!mkdtemp(dir)) die("mkdtemp failed");
+  const std::string ep = std::string("ipc://") + dir + "/s";
+  const pid_t pid = fork();
+  if (pid < 0) die("fork failed");
+  if (pid == 0) {
+    zmq::context_t ctx(1);
+    zmq::socket_t s(ctx, zmq::socket_type::pair);
+    s.set(zmq::sockopt::rcvtimeo, 10000);
+    s.bind(ep);
+    for (long r = 0; r <= rounds; ++r) {
+      zmq::message_t m;
+      if (!s.recv(m)) _exit(1);
+      s.send(m, zmq::send_flags::none);
+    }
+    s.set(zmq::sockopt::linger, 1000);  // the last reply leaves before the exit
+    s.close();
+    ctx.close();
+    _exit(0);
+  }
+  std::vector<double> rtt;
+  {
+    zmq::context_t ctx(1);
+    zmq::socket_t s(ctx, zmq::socket_type::pair);
+    s.set(zmq::sockopt::reconnect_ivl, 10);
+    s.set(zmq::sockopt::rcvtimeo, 10000);
+    s.connect(ep);
+    for (long r = 0; r <= rounds; ++r) {  // round 0 waits for the peer's bind
+      if (r > 0) usleep(1000);
+      const std::int64_t t0 = mono_ns();
+      s.send(zmq::str_buffer("x"), zmq::send_flags::none);
+      zmq::message_t m;
+      if (!s.recv(m)) die("zmq round trip timed out");
+      if (r > 0) rtt.push_back(static_cast<double>(mono_ns() - t0) / 1e6);
+    }
+    s.set(zmq::sockopt::linger, 0);
+  }
+  if (wait_exit(pid) != 0) die("zmq peer failed");
+  unlink((std::string(dir) + "/s").c_str());
+  rmdir(dir);
+  return rtt;
+}
+
+int wake_latency(int argc, char** argv) {
+  long rounds = 500;
+  for (int i = 0; i < argc; i += 2) {
+    if (std::string(argv[i]) != "--rounds" || i + 1 >= argc) die("usage: wake-latency [--rounds R]");
+    rounds = std::max(1L, std::atol(argv[i + 1]));
+  }
+  std::printf("pipe-rtt-same-cpu %s\n", summary(pipe_round_trips(rounds, 0)).c_str());
+  if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+    std::printf("pipe-rtt-other-cpu %s\n", summary(pipe_round_trips(rounds, 1)).c_str());
+  std::printf("zmq-ipc-rtt %s\n", summary(zmq_round_trips(rounds)).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) die("usage: baton_benchtool spawn-loop|latency|sim-workers|submit-jobs|start-latency ...");
+  if (argc < 2) die("usage: baton_benchtool spawn-loop|latency|sim-workers|submit-jobs|start-latency|wake-latency ...");
   const std::string cmd = argv[1];
   if (cmd == "spawn-loop") return spawn_loop(argc - 2, argv + 2);
   if (cmd == "latency") return latency(argc - 2, argv + 2);
   if (cmd == "sim-workers") return sim_workers(argc - 2, argv + 2);
   if (cmd == "submit-jobs") return submit_jobs(argc - 2, argv + 2);
   if (cmd == "start-latency") return start_latency(argc - 2, argv + 2);
+  if (cmd == "wake-latency") return wake_latency(argc - 2, argv + 2);
   die("unknown command " + cmd);
 }
