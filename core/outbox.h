@@ -26,6 +26,8 @@ class Outbox {
   std::vector<Outgoing> take() { return std::exchange(items_, {}); }
   const std::vector<Outgoing>& items() const { return items_; }
   bool empty() const { return items_.empty(); }
+  template <class Pred>
+  void erase_if(Pred pred) { std::erase_if(items_, pred); }
   void clear() { items_.clear(); }
 
  private:

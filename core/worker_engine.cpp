@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <tuple>
 
 #include "core/entries.h"
 #include "core/ids.h"
@@ -465,10 +466,23 @@ bool WorkerEngine::hold_output(TimeMs now) {
                         !tasks_.empty() && !queue_.empty();
   if (!may_wait || (held_since_ != kNever && now >= held_since_ + cfg_.report_batch_ms)) {
     held_since_ = kNever;
+    drop_reported_starts();
     return false;
   }
   if (held_since_ == kNever) held_since_ = now;
   return true;
+}
+
+void WorkerEngine::drop_reported_starts() {
+  auto key = [](const pb::TaskRef& t) { return std::tuple(t.job(), t.index(), t.attempt()); };
+  std::vector<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>> ended;
+  for (const Outgoing& o : out_.items())
+    if (o.message.has_finished()) ended.push_back(key(o.message.finished().result().task()));
+  if (ended.empty()) return;
+  std::sort(ended.begin(), ended.end());
+  out_.erase_if([&](const Outgoing& o) {
+    return o.message.has_started() && std::binary_search(ended.begin(), ended.end(), key(o.message.started().task()));
+  });
 }
 
 void WorkerEngine::drain(TimeMs now) {

@@ -70,6 +70,8 @@ class WorkerEngine {
   TimeMs next_deadline() const;
   // Asked by the loop before it sends the outbox: true while its messages may
   // wait (WorkerConfig::report_batch_ms); next_deadline() covers the wait.
+  // When they go, a STARTED whose task's result goes with it is dropped: the
+  // result carries the start time.
   bool hold_output(TimeMs now);
 
   // SIGTERM: start no new tasks; let running ones finish until the drain
@@ -127,6 +129,8 @@ class WorkerEngine {
   const WorkerConfig cfg_;
   Launcher& launcher_;
   OutputReader& reader_;
+  void drop_reported_starts();
+
   Outbox& out_;
   std::map<Key, Task> tasks_;
   std::map<int, Key> by_pid_;

@@ -168,6 +168,32 @@ TEST_CASE("while a queued task waits behind the running ones, results wait up to
   CHECK(sent[3].message.finished().result().task().index() == 1);
 }
 
+TEST_CASE("a task that started and ended within one batch is reported by its result alone, which has its start") {
+  WorkerHarness w;
+  fill(w);
+  w.assign(queued(7, 2));
+  w.assign(queued(7, 3));
+  w.assign(queued(7, 4));
+  w.exit(1000, 0);  // task 0 ends, 2 starts (pid 1002)
+  const TimeMs started = w.now();
+  CHECK(w.engine.hold_output(w.now()));
+  w.clock.advance(2);
+  w.exit(1002, 0);  // task 2 ends, 3 starts (pid 1003); 4 still waits
+  CHECK(w.engine.hold_output(w.now()));
+  w.clock.advance(3);
+  CHECK_FALSE(w.engine.hold_output(w.now()));
+  auto sent = w.outbox.take();
+  REQUIRE(sent.size() == 3);
+  REQUIRE(sent[0].message.has_finished());
+  CHECK(sent[0].message.finished().result().task().index() == 0);
+  REQUIRE(sent[1].message.has_started());  // task 3 still runs: its start is news
+  CHECK(sent[1].message.started().task().index() == 3);
+  REQUIRE(sent[2].message.has_finished());
+  CHECK(sent[2].message.finished().result().task().index() == 2);
+  CHECK(sent[2].message.finished().result().start_ms() == started);
+  CHECK(sent[2].message.finished().result().end_ms() == started + 2);
+}
+
 TEST_CASE("held results go out report_batch after the first one even while tasks stay queued") {
   WorkerHarness w;
   fill(w);
