@@ -122,6 +122,7 @@ class WorkerEngine {
   void report(pb::TaskResult r);
   void send(pb::Envelope msg);
   void hand_back_all(TimeMs now);
+  void drop_reported_starts();  // see hold_output
   // ReadLog: one chunk of an output file, answered at once (LogChunk).
   void answer_read(const pb::ReadLog& m);
   LaunchSpec launch_spec(const pb::Assignment& a, const CachedJob& job) const;
@@ -129,8 +130,6 @@ class WorkerEngine {
   const WorkerConfig cfg_;
   Launcher& launcher_;
   OutputReader& reader_;
-  void drop_reported_starts();
-
   Outbox& out_;
   std::map<Key, Task> tasks_;
   std::map<int, Key> by_pid_;
