@@ -35,8 +35,10 @@
 //       does): one byte over a pipe with both on one cpu, then on two cpus
 //       (one wake each way), then one message over ZeroMQ ipc:// PAIR sockets,
 //       unpinned (libzmq's I/O threads of both processes in between, as
-//       between baton's processes). Prints "pipe-rtt-same-cpu",
-//       "pipe-rtt-other-cpu" and "zmq-ipc-rtt" lines with p50/p99 in ms.
+//       between baton's processes), and between two threads of one process
+//       over inproc:// (no I/O thread). Prints "pipe-rtt-same-cpu",
+//       "pipe-rtt-other-cpu", "zmq-ipc-rtt" and "zmq-inproc-rtt" lines with
+//       p50/p99 in ms.
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -620,6 +622,39 @@ std::vector<double> zmq_round_trips(long rounds) {
   return rtt;
 }
 
+// The same between two threads of this process over inproc:// (no I/O
+// thread: each side wakes the other directly), as a broker and a worker
+// sharing a process could talk.
+std::vector<double> zmq_inproc_round_trips(long rounds) {
+  zmq::context_t ctx(1);
+  zmq::socket_t near(ctx, zmq::socket_type::pair);
+  near.bind("inproc://wake-latency");
+  std::thread peer([&ctx, rounds] {
+    zmq::socket_t far(ctx, zmq::socket_type::pair);
+    far.set(zmq::sockopt::rcvtimeo, 10000);
+    far.connect("inproc://wake-latency");
+    for (long r = 0; r <= rounds; ++r) {
+      zmq::message_t m;
+      if (!far.recv(m)) return;
+      far.send(m, zmq::send_flags::none);
+    }
+  });
+  near.set(zmq::sockopt::rcvtimeo, 10000);
+  std::vector<double> rtt;
+  bool ok = true;
+  for (long r = 0; r <= rounds && ok; ++r) {
+    if (r > 0) usleep(1000);
+    const std::int64_t t0 = mono_ns();
+    near.send(zmq::str_buffer("x"), zmq::send_flags::none);
+    zmq::message_t m;
+    ok = near.recv(m).has_value();
+    if (ok && r > 0) rtt.push_back(static_cast<double>(mono_ns() - t0) / 1e6);
+  }
+  peer.join();
+  if (!ok) die("zmq inproc round trip timed out");
+  return rtt;
+}
+
 int wake_latency(int argc, char** argv) {
   long rounds = 500;
   for (int i = 0; i < argc; i += 2) {
@@ -630,6 +665,7 @@ int wake_latency(int argc, char** argv) {
   if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
     std::printf("pipe-rtt-other-cpu %s\n", summary(pipe_round_trips(rounds, 1)).c_str());
   std::printf("zmq-ipc-rtt %s\n", summary(zmq_round_trips(rounds)).c_str());
+  std::printf("zmq-inproc-rtt %s\n", summary(zmq_inproc_round_trips(rounds)).c_str());
   return 0;
 }
 

@@ -475,7 +475,8 @@ worker and the worker preparing and forking the task." >"$ROOT/start_note"
     out "What one hop costs on this machine (\`baton_benchtool wake-latency\`, p50 of 300 round trips between two processes"
     out "that sleep between rounds): a one-byte pipe round trip takes $(grep '^pipe-rtt-same-cpu ' <<<"$res" | field p50_ms) ms with both on one cpu and"
     out "$(grep '^pipe-rtt-other-cpu ' <<<"$res" | field p50_ms) ms across cpus (a sleeping cpu is woken); one ZeroMQ ipc:// round trip, through both processes'"
-    out "I/O threads, takes $(grep '^zmq-ipc-rtt ' <<<"$res" | field p50_ms) ms. A submit reaches its task over two one-way legs (client → broker, broker → worker)."
+    out "I/O threads, takes $(grep '^zmq-ipc-rtt ' <<<"$res" | field p50_ms) ms, and between two threads of one process over inproc:// (no I/O thread)"
+    out "$(grep '^zmq-inproc-rtt ' <<<"$res" | field p50_ms) ms. A submit reaches its task over two one-way legs (client → broker, broker → worker)."
     out ""
   else fail "wake latency"; fi
 }
