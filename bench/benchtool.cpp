@@ -71,24 +71,18 @@
 #include <zmq.hpp>
 
 #include "baton.pb.h"
+#include "bench/benchtool.h"
 #include "transport/client.h"
 #include "transport/frame.h"
 #include "transport/sockets.h"
 
 extern char** environ;
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
+namespace benchtool {
 
 std::int64_t mono_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-std::int64_t real_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
@@ -115,6 +109,27 @@ std::string summary(const std::vector<double>& v) {
   return buf;
 }
 
+int wait_exit(pid_t pid) {
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+}  // namespace benchtool
+
+using namespace benchtool;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t real_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 // posix_spawn with stdout/stderr (and stdin) on /dev/null. Returns the pid or -1.
 pid_t spawn_quiet(const std::vector<std::string>& argv) {
   std::vector<char*> av;
@@ -131,12 +146,6 @@ pid_t spawn_quiet(const std::vector<std::string>& argv) {
   return rc == 0 ? pid : -1;
 }
 
-int wait_exit(pid_t pid) {
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 // ---------------------------------------------------------------- spawn-loop
 int spawn_loop(int argc, char** argv) {
@@ -539,135 +548,6 @@ int start_latency(int argc, char** argv) {
   return failures ? 1 : 0;
 }
 
-
-// ---------------------------------------------------------------- wake-latency
-// One round trip per round between this process and a forked peer that both
-// sleep in between. pin >= 0 puts this process on cpu 0 and the peer on cpu
-// `pin` (0: the same cpu, 1: another one, so that every wake crosses cpus).
-std::vector<double> pipe_round_trips(long rounds, int pin) {
-  auto pin_to = [](int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity failed (fewer cpus?)");
-  };
-  int there[2], back[2];
-  if (pipe(there) != 0 || pipe(back) != 0) die("pipe failed");
-  const pid_t pid = fork();
-  if (pid < 0) die("fork failed");
-  char byte = 'x';
-  if (pid == 0) {
-    if (pin >= 0) pin_to(pin);
-    for (long r = 0; r <= rounds; ++r)
-      if (read(there[0], &byte, 1) != 1 || write(back[1], &byte, 1) != 1) _exit(1);
-    _exit(0);
-  }
-  cpu_set_t before;
-  sched_getaffinity(0, sizeof before, &before);
-  if (pin >= 0) pin_to(0);
-  std::vector<double> rtt;
-  for (long r = 0; r <= rounds; ++r) {  // round 0 lets the peer settle on its cpu
-    usleep(1000);
-    const std::int64_t t0 = mono_ns();
-    if (write(there[1], &byte, 1) != 1 || read(back[0], &byte, 1) != 1) die("pipe round trip failed");
-    if (r > 0) rtt.push_back(static_cast<double>(mono_ns() - t0) / 1e6);
-  }
-  sched_setaffinity(0, sizeof before, &before);
-  if (wait_exit(pid) != 0) die("pipe peer failed");
-  for (int fd : {there[0], there[1], back[0], back[1]}) close(fd);
-  return rtt;
-}
-
-std::vector<double> zmq_round_trips(long rounds) {
-  char dir[] = "/tmp/baton-wake.XXXXXX";
-  if (!mkdtemp(dir)) die("mkdtemp failed");
-  const std::string ep = std::string("ipc://") + dir + "/s";
-  const pid_t pid = fork();
-  if (pid < 0) die("fork failed");
-  if (pid == 0) {
-    zmq::context_t ctx(1);
-    zmq::socket_t s(ctx, zmq::socket_type::pair);
-    s.set(zmq::sockopt::rcvtimeo, 10000);
-    s.bind(ep);
-    for (long r = 0; r <= rounds; ++r) {
-      zmq::message_t m;
-      if (!s.recv(m)) _exit(1);
-      s.send(m, zmq::send_flags::none);
-    }
-    s.set(zmq::sockopt::linger, 1000);  // the last reply leaves before the exit
-    s.close();
-    ctx.close();
-    _exit(0);
-  }
-  std::vector<double> rtt;
-  {
-    zmq::context_t ctx(1);
-    zmq::socket_t s(ctx, zmq::socket_type::pair);
-    s.set(zmq::sockopt::reconnect_ivl, 10);
-    s.set(zmq::sockopt::rcvtimeo, 10000);
-    s.connect(ep);
-    for (long r = 0; r <= rounds; ++r) {  // round 0 waits for the peer's bind
-      if (r > 0) usleep(1000);
-      const std::int64_t t0 = mono_ns();
-      s.send(zmq::str_buffer("x"), zmq::send_flags::none);
-      zmq::message_t m;
-      if (!s.recv(m)) die("zmq round trip timed out");
-      if (r > 0) rtt.push_back(static_cast<double>(mono_ns() - t0) / 1e6);
-    }
-    s.set(zmq::sockopt::linger, 0);
-  }
-  if (wait_exit(pid) != 0) die("zmq peer failed");
-  unlink((std::string(dir) + "/s").c_str());
-  rmdir(dir);
-  return rtt;
-}
-
-// The same between two threads of this process over inproc:// (no I/O
-// thread: each side wakes the other directly), as a broker and a worker
-// sharing a process could talk.
-std::vector<double> zmq_inproc_round_trips(long rounds) {
-  zmq::context_t ctx(1);
-  zmq::socket_t near(ctx, zmq::socket_type::pair);
-  near.bind("inproc://wake-latency");
-  std::thread peer([&ctx, rounds] {
-    zmq::socket_t far(ctx, zmq::socket_type::pair);
-    far.set(zmq::sockopt::rcvtimeo, 10000);
-    far.connect("inproc://wake-latency");
-    for (long r = 0; r <= rounds; ++r) {
-      zmq::message_t m;
-      if (!far.recv(m)) return;
-      far.send(m, zmq::send_flags::none);
-    }
-  });
-  near.set(zmq::sockopt::rcvtimeo, 10000);
-  std::vector<double> rtt;
-  bool ok = true;
-  for (long r = 0; r <= rounds && ok; ++r) {
-    if (r > 0) usleep(1000);
-    const std::int64_t t0 = mono_ns();
-    near.send(zmq::str_buffer("x"), zmq::send_flags::none);
-    zmq::message_t m;
-    ok = near.recv(m).has_value();
-    if (ok && r > 0) rtt.push_back(static_cast<double>(mono_ns() - t0) / 1e6);
-  }
-  peer.join();
-  if (!ok) die("zmq inproc round trip timed out");
-  return rtt;
-}
-
-int wake_latency(int argc, char** argv) {
-  long rounds = 500;
-  for (int i = 0; i < argc; i += 2) {
-    if (std::string(argv[i]) != "--rounds" || i + 1 >= argc) die("usage: wake-latency [--rounds R]");
-    rounds = std::max(1L, std::atol(argv[i + 1]));
-  }
-  std::printf("pipe-rtt-same-cpu %s\n", summary(pipe_round_trips(rounds, 0)).c_str());
-  if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-    std::printf("pipe-rtt-other-cpu %s\n", summary(pipe_round_trips(rounds, 1)).c_str());
-  std::printf("zmq-ipc-rtt %s\n", summary(zmq_round_trips(rounds)).c_str());
-  std::printf("zmq-inproc-rtt %s\n", summary(zmq_inproc_round_trips(rounds)).c_str());
-  return 0;
-}
 
 }  // namespace
 
