@@ -41,7 +41,6 @@
 //       p50/p99 in ms.
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -145,7 +144,6 @@ pid_t spawn_quiet(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_destroy(&fa);
   return rc == 0 ? pid : -1;
 }
-
 
 // ---------------------------------------------------------------- spawn-loop
 int spawn_loop(int argc, char** argv) {
@@ -547,7 +545,6 @@ int start_latency(int argc, char** argv) {
   std::printf("failures=%ld\n", failures);
   return failures ? 1 : 0;
 }
-
 
 }  // namespace
 

@@ -19,6 +19,31 @@ namespace benchtool {
 
 namespace {
 
+// The two ends of a ZeroMQ round trip, rounds + 1 of them (round 0 waits for
+// the connection and is not timed). Each receive gives up after 10 s.
+bool echo(zmq::socket_t& s, long rounds) {
+  s.set(zmq::sockopt::rcvtimeo, 10000);
+  for (long r = 0; r <= rounds; ++r) {
+    zmq::message_t m;
+    if (!s.recv(m)) return false;
+    s.send(m, zmq::send_flags::none);
+  }
+  return true;
+}
+
+bool time_round_trips(zmq::socket_t& s, long rounds, std::vector<double>& rtt) {
+  s.set(zmq::sockopt::rcvtimeo, 10000);
+  for (long r = 0; r <= rounds; ++r) {
+    if (r > 0) usleep(1000);  // the peer goes back to sleep in between
+    const std::int64_t t0 = mono_ns();
+    s.send(zmq::str_buffer("x"), zmq::send_flags::none);
+    zmq::message_t m;
+    if (!s.recv(m)) return false;
+    if (r > 0) rtt.push_back(static_cast<double>(mono_ns() - t0) / 1e6);
+  }
+  return true;
+}
+
 // One round trip per round between this process and a forked peer that both
 // sleep in between. pin >= 0 puts this process on cpu 0 and the peer on cpu
 // `pin` (0: the same cpu, 1: another one, so that every wake crosses cpus).
@@ -65,13 +90,8 @@ std::vector<double> zmq_round_trips(long rounds) {
   if (pid == 0) {
     zmq::context_t ctx(1);
     zmq::socket_t s(ctx, zmq::socket_type::pair);
-    s.set(zmq::sockopt::rcvtimeo, 10000);
     s.bind(ep);
-    for (long r = 0; r <= rounds; ++r) {
-      zmq::message_t m;
-      if (!s.recv(m)) _exit(1);
-      s.send(m, zmq::send_flags::none);
-    }
+    if (!echo(s, rounds)) _exit(1);
     s.set(zmq::sockopt::linger, 1000);  // the last reply leaves before the exit
     s.close();
     ctx.close();
@@ -82,16 +102,8 @@ std::vector<double> zmq_round_trips(long rounds) {
     zmq::context_t ctx(1);
     zmq::socket_t s(ctx, zmq::socket_type::pair);
     s.set(zmq::sockopt::reconnect_ivl, 10);
-    s.set(zmq::sockopt::rcvtimeo, 10000);
     s.connect(ep);
-    for (long r = 0; r <= rounds; ++r) {  // round 0 waits for the peer's bind
-      if (r > 0) usleep(1000);
-      const std::int64_t t0 = mono_ns();
-      s.send(zmq::str_buffer("x"), zmq::send_flags::none);
-      zmq::message_t m;
-      if (!s.recv(m)) die("zmq round trip timed out");
-      if (r > 0) rtt.push_back(static_cast<double>(mono_ns() - t0) / 1e6);
-    }
+    if (!time_round_trips(s, rounds, rtt)) die("zmq round trip timed out");
     s.set(zmq::sockopt::linger, 0);
   }
   if (wait_exit(pid) != 0) die("zmq peer failed");
@@ -109,25 +121,11 @@ std::vector<double> zmq_inproc_round_trips(long rounds) {
   near.bind("inproc://wake-latency");
   std::thread peer([&ctx, rounds] {
     zmq::socket_t far(ctx, zmq::socket_type::pair);
-    far.set(zmq::sockopt::rcvtimeo, 10000);
     far.connect("inproc://wake-latency");
-    for (long r = 0; r <= rounds; ++r) {
-      zmq::message_t m;
-      if (!far.recv(m)) return;
-      far.send(m, zmq::send_flags::none);
-    }
+    echo(far, rounds);
   });
-  near.set(zmq::sockopt::rcvtimeo, 10000);
   std::vector<double> rtt;
-  bool ok = true;
-  for (long r = 0; r <= rounds && ok; ++r) {
-    if (r > 0) usleep(1000);
-    const std::int64_t t0 = mono_ns();
-    near.send(zmq::str_buffer("x"), zmq::send_flags::none);
-    zmq::message_t m;
-    ok = near.recv(m).has_value();
-    if (ok && r > 0) rtt.push_back(static_cast<double>(mono_ns() - t0) / 1e6);
-  }
+  const bool ok = time_round_trips(near, rounds, rtt);
   peer.join();
   if (!ok) die("zmq inproc round trip timed out");
   return rtt;
